@@ -1,0 +1,63 @@
+# nixloop: `make test` and `make bench` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+EXT    := nixloop/_loop$(shell $(PYTHON) -c "import sysconfig;print(sysconfig.get_config_var('EXT_SUFFIX'))")
+SOURCES := $(wildcard nixloop/*.pyx nixloop/*.pxd nixloop/includes/*.pxd nixloop/includes/*.h \
+                      nixloop/handles/*.pyx nixloop/handles/*.pxd) setup.py
+LIBUV  := vendor/prefix/lib/libuv.a
+PYTEST_ARGS ?=
+
+.PHONY: all build test bench venv libuv clean distclean test-asan annotate
+
+all: build
+
+$(VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q "setuptools>=61" wheel "Cython>=3.0" pytest pytest-asyncio uvloop matplotlib pyee
+	touch $@
+
+venv: $(VENV)/.stamp
+
+$(LIBUV): vendor/libuv.pin vendor/fetch_libuv.sh
+	bash vendor/fetch_libuv.sh
+
+libuv: $(LIBUV)
+
+$(EXT): $(VENV)/.stamp $(LIBUV) $(SOURCES)
+	$(PY) setup.py -q build_ext --inplace
+	$(PIP) install -q --no-build-isolation --no-deps -e . >/dev/null
+	@touch $@
+
+build: $(EXT)
+
+test: build
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: build
+	$(PY) -m perf --quick
+
+annotate: $(VENV)/.stamp $(LIBUV)
+	NIXLOOP_ANNOTATE=1 $(PY) setup.py -q build_ext --inplace --force
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of libuv and the extension, then the tests
+# with the ASan runtime preloaded into Python.
+test-asan: $(VENV)/.stamp
+	NIXLOOP_LIBUV_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -g" \
+	  bash vendor/fetch_libuv.sh --prefix vendor/asan/prefix
+	rm -rf build/asan && mkdir -p build/asan
+	cp -r nixloop setup.py pyproject.toml README.md tests build/asan/ 2>/dev/null || true
+	mkdir -p build/asan/vendor && ln -sfn $(CURDIR)/vendor/asan/prefix build/asan/vendor/prefix
+	cd build/asan && NIXLOOP_SANITIZE=1 $(CURDIR)/$(PY) setup.py -q build_ext --inplace
+	cd build/asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  PYTHONPATH=$(CURDIR)/build/asan $(CURDIR)/$(PY) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf build nixloop/*.c nixloop/*.so nixloop/*.html
+
+distclean: clean
+	rm -rf $(VENV) vendor/dl vendor/libuv-src vendor/build vendor/prefix vendor/asan

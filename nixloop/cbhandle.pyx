@@ -1,0 +1,159 @@
+# asyncio-compatible callback handles: Handle (call_soon) and TimerHandle (call_later/call_at).
+# Included into _loop.pyx.
+
+cdef class Handle:
+    """A callback scheduled on the loop: what call_soon() returns."""
+
+    def __init__(self):
+        raise TypeError('nixloop handles are created by the loop')
+
+    cdef inline _init(self, BaseLoop loop, object callback, tuple args, object context):
+        self._loop = loop
+        self._callback = callback
+        self._args = args
+        self._context = context
+        self._cancelled = 0
+        if loop._debug:
+            self._source_traceback = _extract_stack()
+
+    cdef _run(self):
+        """Run the callback in its context; errors go to the loop's exception handler.
+
+        KeyboardInterrupt and SystemExit propagate to run_forever(), as in asyncio."""
+        cdef object ctx = self._context
+        cdef object cb = self._callback
+        cdef tuple args = self._args
+        cdef Py_ssize_t n = len(args)
+        if ctx is not None:
+            PyContext_Enter(ctx)
+        try:
+            if n == 0:
+                PyObject_CallNoArgs(cb)
+            elif n == 1:
+                PyObject_CallOneArg(cb, args[0])
+            else:
+                cb(*args)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._report(exc)
+        finally:
+            if ctx is not None:
+                PyContext_Exit(ctx)
+
+    cdef _report(self, exc):
+        context = {
+            'message': f'Exception in callback {_format_callback(self._callback, self._args)}',
+            'exception': exc,
+            'handle': self,
+        }
+        if self._source_traceback is not None:
+            context['source_traceback'] = self._source_traceback
+        self._loop.call_exception_handler(context)
+
+    cdef _clear(self):
+        self._callback = None
+        self._args = None
+
+    def cancel(self):
+        """Cancel the callback; a no-op when it already ran or was cancelled."""
+        if not self._cancelled:
+            self._cancelled = 1
+            if self._loop is not None and self._loop._debug:
+                self._repr = repr(self)
+            self._clear()
+
+    def cancelled(self):
+        return bool(self._cancelled)
+
+    def get_context(self):
+        return self._context
+
+    @property
+    def _source_traceback_(self):
+        return self._source_traceback
+
+    cdef _repr_info(self):
+        info = [type(self).__name__]
+        if self._cancelled:
+            info.append('cancelled')
+        if self._callback is not None:
+            info.append(_format_callback(self._callback, self._args))
+        if self._source_traceback:
+            frame = self._source_traceback[-1]
+            info.append(f'created at {frame[0]}:{frame[1]}')
+        return info
+
+    def __repr__(self):
+        if self._repr is not None:
+            return self._repr
+        return '<{}>'.format(' '.join(self._repr_info()))
+
+
+cdef class TimerHandle(Handle):
+    """A callback scheduled for a given loop time: what call_later()/call_at() return."""
+
+    cdef _repr_info(self):
+        info = Handle._repr_info(self)
+        info.insert(2 if self._cancelled else 1, f'when={self._when}')
+        return info
+
+    def when(self):
+        """The absolute loop time (loop.time() units) the callback is scheduled for."""
+        return self._when
+
+    def cancel(self):
+        if not self._cancelled:
+            Handle.cancel(self)
+            if self._loop is not None:
+                self._loop._timer_cancelled(self)
+
+    def __hash__(self):
+        return hash(self._when)
+
+    def __lt__(self, other):
+        if isinstance(other, TimerHandle):
+            return self._when < (<TimerHandle>other)._when
+        return NotImplemented
+
+    def __le__(self, other):
+        if isinstance(other, TimerHandle):
+            return self._when < (<TimerHandle>other)._when or self.__eq__(other)
+        return NotImplemented
+
+    def __gt__(self, other):
+        if isinstance(other, TimerHandle):
+            return self._when > (<TimerHandle>other)._when
+        return NotImplemented
+
+    def __ge__(self, other):
+        if isinstance(other, TimerHandle):
+            return self._when > (<TimerHandle>other)._when or self.__eq__(other)
+        return NotImplemented
+
+    def __eq__(self, other):
+        if isinstance(other, TimerHandle):
+            o = <TimerHandle>other
+            return (self._when == o._when and self._callback == o._callback
+                    and self._args == o._args and self._cancelled == o._cancelled)
+        return NotImplemented
+
+
+cdef object _format_callback(cb, args):
+    """'name(arg, ...)' for reprs and error messages; functools.partial is unwrapped."""
+    try:
+        if isinstance(cb, functools.partial):
+            inner = _format_callback(cb.func, cb.args)
+            return inner
+        name = getattr(cb, '__qualname__', None) or getattr(cb, '__name__', None) or repr(cb)
+        if args is None:
+            return name
+        return '{}({})'.format(name, ', '.join(reprlib.repr(a) for a in args))
+    except Exception:
+        return repr(cb)
+
+
+cdef object _extract_stack():
+    """The caller's stack, as asyncio keeps it for debug-mode handles."""
+    frame = sys._getframe(2)
+    return traceback.StackSummary.extract(traceback.walk_stack(frame), limit=10, lookup_lines=False)[::-1]

@@ -1,0 +1,14 @@
+# CPython C-API declarations that Cython's bundled includes lack.
+cdef extern from "Python.h":
+    int PyContext_Enter(object ctx) except -1
+    int PyContext_Exit(object ctx) except -1
+    object PyContext_CopyCurrent()
+    int PyErr_CheckSignals() except -1
+    unsigned long PyThread_get_thread_ident()
+    object PyObject_CallNoArgs(object func)
+    object PyObject_CallOneArg(object func, object arg)
+
+cdef extern from "includes/compat.h" nogil:
+    void nl_gil_release()
+    void nl_gil_acquire()
+    int nl_gil_is_released()

@@ -1,0 +1,323 @@
+"""nixloop.Loop: the public event loop class.
+
+The scheduling core (call_soon, timers, run_forever, stop, ...) is compiled (nixloop/_loop.pyx).
+This module adds, in plain Python, the parts of the asyncio contract that are not on a hot path:
+run_until_complete, close, the exception-handler logic, executors, async-generator hooks, signal
+handlers, and the methods that later issues implement.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import sys
+import threading
+import warnings
+
+from asyncio import coroutines, futures
+from asyncio.log import logger
+
+from ._loop import BaseLoop
+
+__all__ = ['Loop']
+
+_PY312 = sys.version_info >= (3, 12)
+
+
+def _not_yet(name: str, area: str):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(f'nixloop: loop.{name}() is not implemented yet ({area})')
+    method.__name__ = name
+    method.__qualname__ = f'Loop.{name}'
+    method.__doc__ = f'Not implemented yet: comes with {area}.'
+    return method
+
+
+def _set_result_unless_cancelled(fut, result):
+    if not fut.cancelled():
+        fut.set_result(result)
+
+
+def _stop_when_done(fut):
+    """Done callback of run_until_complete's future: stop the loop it runs on."""
+    if not fut.cancelled():
+        exc = fut.exception()
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            # run_forever() is already unwinding with this exception.
+            return
+    futures._get_loop(fut).stop()
+
+
+class _Scheduling:
+    """run_until_complete and close, on top of the compiled core."""
+
+    def run_until_complete(self, future):
+        """Run until `future` (a Future or coroutine) is done; return its result."""
+        if self.is_closed():
+            raise RuntimeError('Event loop is closed')
+        self._check_running()
+        new_task = not futures.isfuture(future)
+        future = asyncio.ensure_future(future, loop=self)
+        if new_task:
+            # An exception raised here would otherwise be logged as "never retrieved".
+            future._log_destroy_pending = False
+        future.add_done_callback(_stop_when_done)
+        try:
+            self.run_forever()
+        except BaseException:
+            if new_task and future.done() and not future.cancelled():
+                future.exception()   # mark it retrieved: the caller sees the exception
+            raise
+        finally:
+            future.remove_done_callback(_stop_when_done)
+        if not future.done():
+            raise RuntimeError('Event loop stopped before Future completed.')
+        return future.result()
+
+    def close(self):
+        """Close the loop: drop pending callbacks, shut the default executor down (without
+        waiting) and release every libuv handle. Raises RuntimeError while running."""
+        if not self._mark_closed():
+            return
+        if self.get_debug():
+            logger.debug('Close %r', self)
+        executor = self._get_default_executor()
+        if executor is not None:
+            self._set_default_executor(None)
+            executor.shutdown(wait=False)
+        self._close_uv()
+
+    def __del__(self):
+        if not self.is_closed():
+            warnings.warn(f'unclosed event loop {self!r}', ResourceWarning, source=self)
+            if not self.is_running():
+                self.close()
+
+    def __repr__(self):
+        return (f'<{type(self).__name__} running={self.is_running()} '
+                f'closed={self.is_closed()} debug={self.get_debug()}>')
+
+
+class _ExceptionHandling:
+    """call_exception_handler and default_exception_handler, as asyncio defines them."""
+
+    def default_exception_handler(self, context):
+        message = context.get('message') or 'Unhandled exception in event loop'
+        exception = context.get('exception')
+        exc_info = (type(exception), exception, exception.__traceback__) if exception else False
+        if ('source_traceback' not in context and getattr(self, '_current_handle', None)
+                is not None):
+            pass
+        lines = [message]
+        for key in sorted(context):
+            if key in ('message', 'exception'):
+                continue
+            value = context[key]
+            if key == 'source_traceback':
+                import traceback
+                tb = ''.join(traceback.format_list(value))
+                value = 'Object created at (most recent call last):\n' + tb.rstrip()
+            elif key == 'handle_traceback':
+                import traceback
+                tb = ''.join(traceback.format_list(value))
+                value = 'Handle created at (most recent call last):\n' + tb.rstrip()
+            else:
+                value = repr(value)
+            lines.append(f'{key}: {value}')
+        logger.error('\n'.join(lines), exc_info=exc_info)
+
+    def call_exception_handler(self, context):
+        handler = self.get_exception_handler()
+        if handler is None:
+            try:
+                self.default_exception_handler(context)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException:
+                # The default handler must never take the loop down.
+                logger.error('Exception in default exception handler', exc_info=True)
+            return
+        try:
+            handler(self, context)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            try:
+                self.default_exception_handler({
+                    'message': 'Unhandled error in exception handler',
+                    'exception': exc,
+                    'context': context,
+                })
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException:
+                logger.error('Exception in default exception handler while handling an '
+                             'unexpected error in custom exception handler', exc_info=True)
+
+
+class _Executors:
+    """run_in_executor and the default executor's lifetime."""
+
+    def run_in_executor(self, executor, func, *args):
+        if self.is_closed():
+            raise RuntimeError('Event loop is closed')
+        if self.get_debug():
+            if coroutines.iscoroutine(func) or coroutines.iscoroutinefunction(func):
+                raise TypeError('coroutines cannot be used with run_in_executor()')
+        if executor is None:
+            executor = self._get_default_executor()
+            if executor is None:
+                if self._executor_shutdown_state():
+                    raise RuntimeError('Executor shutdown has been called')
+                executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix='asyncio')
+                self._set_default_executor(executor)
+        return asyncio.wrap_future(executor.submit(func, *args), loop=self)
+
+    def set_default_executor(self, executor):
+        if not isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+            raise TypeError('executor must be ThreadPoolExecutor')
+        self._set_default_executor(executor)
+
+    async def shutdown_default_executor(self, timeout=None):
+        """Wait for the default executor's threads to finish (in a helper thread)."""
+        self._executor_shutdown_state(True)
+        executor = self._get_default_executor()
+        if executor is None:
+            return
+        future = self.create_future()
+
+        def shut_down():
+            try:
+                executor.shutdown(wait=True)
+                if not self.is_closed():
+                    self.call_soon_threadsafe(_set_result_unless_cancelled, future, None)
+            except Exception as ex:
+                if not self.is_closed() and not future.cancelled():
+                    self.call_soon_threadsafe(future.set_exception, ex)
+
+        thread = threading.Thread(target=shut_down, name='nixloop-executor-shutdown')
+        thread.start()
+        try:
+            if timeout is None:
+                await future
+            else:
+                try:
+                    await asyncio.wait_for(asyncio.shield(future), timeout)
+                except asyncio.TimeoutError:
+                    warnings.warn('The executor did not finishing joining its threads within '
+                                  f'{timeout} seconds.', RuntimeWarning, stacklevel=2)
+                    executor.shutdown(wait=False)
+        finally:
+            if timeout is None or future.done():
+                thread.join()
+
+
+class _AsyncGens:
+    """Async-generator hooks installed by run_forever(), and shutdown_asyncgens()."""
+
+    def _asyncgen_firstiter_hook(self, agen):
+        if self._asyncgens_state():
+            warnings.warn(f'asynchronous generator {agen!r} was scheduled after '
+                          'loop.shutdown_asyncgens() call', ResourceWarning, source=self)
+        self._asyncgens_set.add(agen)
+
+    def _asyncgen_finalizer_hook(self, agen):
+        self._asyncgens_set.discard(agen)
+        if not self.is_closed():
+            self.call_soon_threadsafe(self.create_task, agen.aclose())
+
+    async def shutdown_asyncgens(self):
+        """Close every async generator still alive (asyncio.run calls this at the end)."""
+        self._asyncgens_state(True)
+        gens = self._asyncgens_set
+        if not len(gens):
+            return
+        closing = list(gens)
+        gens.clear()
+        results = await asyncio.gather(*[ag.aclose() for ag in closing], return_exceptions=True)
+        for result, agen in zip(results, closing):
+            if isinstance(result, Exception):
+                self.call_exception_handler({
+                    'message': f'an error occurred during closing of asynchronous generator '
+                               f'{agen!r}',
+                    'exception': result,
+                    'asyncgen': agen,
+                })
+
+
+class _Signals:
+    """add_signal_handler/remove_signal_handler (Unix, main thread), as the selector loop."""
+
+    def _check_signal(self, sig):
+        if not isinstance(sig, int):
+            raise TypeError(f'sig must be an int, not {sig!r}')
+        import signal
+        if sig not in signal.valid_signals():
+            raise ValueError(f'invalid signal number {sig}')
+
+    def add_signal_handler(self, sig, callback, *args):
+        import signal
+        if coroutines.iscoroutine(callback) or coroutines.iscoroutinefunction(callback):
+            raise TypeError('coroutines cannot be used with add_signal_handler()')
+        self._check_signal(sig)
+        if self.is_closed():
+            raise RuntimeError('Event loop is closed')
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError('add_signal_handler() can only be called from the main thread')
+        handle = self._new_handle(callback, args)
+        handlers = self._signal_handlers_map
+        handlers[sig] = handle
+        try:
+            # The C-level handler writes the signal number to the wake-up fd that run_forever
+            # watches; the Python-level handler is a no-op.
+            signal.signal(sig, _noop_signal_handler)
+            signal.siginterrupt(sig, False)
+        except OSError as exc:
+            del handlers[sig]
+            if exc.errno == 22:   # EINVAL: SIGKILL, SIGSTOP
+                raise RuntimeError(f'sig {sig:d} cannot be caught')
+            raise
+
+    def remove_signal_handler(self, sig):
+        import signal
+        self._check_signal(sig)
+        handlers = self._signal_handlers_map
+        if sig not in handlers:
+            return False
+        del handlers[sig]
+        handler = signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+        try:
+            signal.signal(sig, handler)
+        except OSError as exc:
+            if exc.errno == 22:
+                raise RuntimeError(f'sig {sig:d} cannot be caught')
+            raise
+        return True
+
+
+def _noop_signal_handler(signum, frame):
+    pass
+
+
+_IO = 'the loop I/O issue'
+_COMPLETE = 'the loop-completeness issue'
+
+
+class _NotYet:
+    """Methods of asyncio.AbstractEventLoop that later issues add."""
+    for _name in ('create_connection', 'create_server', 'create_unix_connection',
+                  'create_unix_server', 'connect_accepted_socket', 'getaddrinfo',
+                  'getnameinfo', 'sock_recv', 'sock_recv_into', 'sock_recvfrom',
+                  'sock_recvfrom_into', 'sock_sendall', 'sock_sendto', 'sock_connect',
+                  'sock_accept', 'add_reader', 'remove_reader', 'add_writer',
+                  'remove_writer'):
+        locals()[_name] = _not_yet(_name, _IO)
+    for _name in ('create_datagram_endpoint', 'subprocess_exec', 'subprocess_shell',
+                  'connect_read_pipe', 'connect_write_pipe', 'sendfile', 'sock_sendfile',
+                  'start_tls'):
+        locals()[_name] = _not_yet(_name, _COMPLETE)
+    del _name
+
+
+class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
+           _NotYet, asyncio.AbstractEventLoop):
+    """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

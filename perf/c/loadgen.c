@@ -1,0 +1,658 @@
+/*
+ * loadgen.c - the load generator of the nixloop benchmark suite (single thread, epoll).
+ *
+ * Modes (--mode):
+ *   echo      N connections; each sends one S-byte message, waits for S bytes back, repeats.
+ *             Runs a warm-up of W seconds, then measures for D seconds.
+ *   connrate  N concurrent slots; each iteration: connect, one S-byte round trip, close.
+ *   idle      open N connections (at most --inflight handshakes at a time), do one S-byte round
+ *             trip on each, print {"event":"idle_ready",...} and hold them open until stdin is
+ *             closed (or --hold seconds pass), then close them.
+ *
+ * Target: --tcp HOST:PORT or --unix PATH. Result: one JSON object on stdout (last line).
+ * Latency is measured per request (send of the first byte to receipt of the last byte) into a
+ * log-linear histogram (32 sub-buckets per power of two, ~3% resolution).
+ * CPU time of this process (getrusage) is reported for the measured window and for the whole run.
+ *
+ * Every loop is bounded: by time (--duration, --warmup, --timeout, --hold) and by count
+ * (--max-requests).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RBUF_SIZE (256 * 1024)
+#define SUB_BITS 5
+#define SUB (1 << SUB_BITS)
+#define NBUCKETS (2 * SUB + 64 * SUB)
+
+enum { MODE_ECHO, MODE_CONNRATE, MODE_IDLE };
+enum { ST_FREE, ST_CONNECTING, ST_ACTIVE, ST_IDLE, ST_RETRY };
+
+typedef struct {
+    int fd;
+    int state;
+    int out_armed;
+    size_t sent, rcvd;
+    uint64_t t0;     /* start of the current request (or of the connect, in connrate) */
+    uint64_t retry_at;
+} conn_t;
+
+/* options */
+static int mode = MODE_ECHO;
+static int nconns = 10;
+static size_t msg_size = 1024;
+static double duration = 5.0, warmup = 1.0, timeout_s = 5.0, hold_s = 120.0;
+static uint64_t max_requests = (uint64_t)1 << 40;
+static int inflight_max = 64;
+static int spin;
+static int is_unix;
+static struct sockaddr_storage addr;
+static socklen_t addrlen;
+static char target_desc[256];
+
+/* state */
+static int ep;
+static conn_t *conns;
+static char *sbuf, *rbuf;
+static uint64_t hist[NBUCKETS];
+static uint64_t hist_count, hist_sum, hist_max;
+static uint64_t requests, errors, connects, connect_retries;
+static int measuring;
+static int active_conns;
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void cpu_split(double *user, double *sys) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+    *sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int bucket_of(uint64_t v) {
+    if (v < 2 * SUB)
+        return (int)v;
+    int e = 63 - __builtin_clzll(v);
+    int shift = e - SUB_BITS;
+    int idx = 2 * SUB + (shift - 1) * SUB + (int)((v >> shift) - SUB);
+    return idx < NBUCKETS ? idx : NBUCKETS - 1;
+}
+
+static double bucket_mid(int idx) {
+    if (idx < 2 * SUB)
+        return idx;
+    int shift = (idx - 2 * SUB) / SUB + 1;
+    uint64_t m = (uint64_t)((idx - 2 * SUB) % SUB + SUB);
+    return ((double)(m << shift) + (double)((m + 1) << shift)) / 2.0;
+}
+
+static void record(uint64_t ns) {
+    hist[bucket_of(ns)]++;
+    hist_count++;
+    hist_sum += ns;
+    if (ns > hist_max)
+        hist_max = ns;
+}
+
+static double percentile_us(double p) {
+    if (hist_count == 0)
+        return 0;
+    uint64_t want = (uint64_t)(p / 100.0 * (double)hist_count);
+    if (want >= hist_count)
+        want = hist_count - 1;
+    uint64_t seen = 0;
+    for (int i = 0; i < NBUCKETS; i++) {
+        seen += hist[i];
+        if (seen > want) {
+            double v = bucket_mid(i);
+            if (v > (double)hist_max)
+                v = (double)hist_max;
+            return v / 1000.0;
+        }
+    }
+    return hist_max / 1000.0;
+}
+
+static void reset_stats(void) {
+    memset(hist, 0, sizeof(hist));
+    hist_count = hist_sum = hist_max = 0;
+    requests = errors = connects = connect_retries = 0;
+}
+
+static void usage(const char *p) {
+    fprintf(stderr,
+            "usage: %s (--tcp HOST:PORT | --unix PATH) [--mode echo|connrate|idle] [-c CONNS]\n"
+            "          [-s SIZE] [-d SECONDS] [-w WARMUP] [--timeout S] [--hold S]\n"
+            "          [--max-requests N] [--inflight N]\n",
+            p);
+    exit(64);
+}
+
+static void fail(const char *msg) {
+    printf("{\"error\": \"%s\", \"errno\": %d, \"strerror\": \"%s\"}\n", msg, errno, strerror(errno));
+    fflush(stdout);
+    exit(1);
+}
+
+static void set_target_tcp(const char *spec) {
+    const char *colon = strrchr(spec, ':');
+    if (!colon)
+        usage("loadgen");
+    char host[128];
+    size_t hl = (size_t)(colon - spec);
+    if (hl >= sizeof(host))
+        usage("loadgen");
+    memcpy(host, spec, hl);
+    host[hl] = 0;
+    int port = atoi(colon + 1);
+    char *h = host;
+    if (h[0] == '[') {
+        h++;
+        h[strlen(h) - 1] = 0;
+    }
+    memset(&addr, 0, sizeof(addr));
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
+    if (inet_pton(AF_INET, h, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        addrlen = sizeof(*a4);
+    } else if (inet_pton(AF_INET6, h, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(port);
+        addrlen = sizeof(*a6);
+    } else {
+        fprintf(stderr, "loadgen: bad host %s\n", h);
+        exit(64);
+    }
+    snprintf(target_desc, sizeof(target_desc), "tcp:%s", spec);
+}
+
+static void set_target_unix(const char *path) {
+    struct sockaddr_un *u = (struct sockaddr_un *)&addr;
+    memset(&addr, 0, sizeof(addr));
+    if (strlen(path) >= sizeof(u->sun_path)) {
+        fprintf(stderr, "loadgen: unix path too long\n");
+        exit(64);
+    }
+    u->sun_family = AF_UNIX;
+    strcpy(u->sun_path, path);
+    addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+    is_unix = 1;
+    snprintf(target_desc, sizeof(target_desc), "unix:%s", path);
+}
+
+static void ep_ctl(int op, conn_t *c, uint32_t events) {
+    struct epoll_event ev;
+    ev.events = events;
+    ev.data.ptr = c;
+    if (epoll_ctl(ep, op, c->fd, &ev) < 0)
+        fail("epoll_ctl");
+}
+
+static void conn_drop(conn_t *c) {
+    if (c->fd >= 0) {
+        close(c->fd); /* also removes it from the epoll set */
+        c->fd = -1;
+        if (c->state == ST_ACTIVE || c->state == ST_IDLE)
+            active_conns--;
+    }
+    c->state = ST_FREE;
+    c->out_armed = 0;
+}
+
+/* Start a non-blocking connect. Returns 0 when started or done, -1 on a hard error. */
+static int conn_start(conn_t *c, uint64_t now) {
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (!is_unix) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    c->fd = fd;
+    c->sent = c->rcvd = 0;
+    c->out_armed = 0;
+    c->t0 = now;
+    int r = connect(fd, (struct sockaddr *)&addr, addrlen);
+    if (r == 0) {
+        c->state = ST_CONNECTING; /* treated as connected on the first EPOLLOUT */
+        ep_ctl(EPOLL_CTL_ADD, c, EPOLLOUT | EPOLLIN);
+        return 0;
+    }
+    if (errno == EINPROGRESS) {
+        c->state = ST_CONNECTING;
+        ep_ctl(EPOLL_CTL_ADD, c, EPOLLOUT | EPOLLIN);
+        return 0;
+    }
+    if (errno == EAGAIN || errno == ECONNREFUSED || errno == EADDRNOTAVAIL) {
+        /* Unix backlog full (EAGAIN), or out of ports: retry a little later. */
+        close(fd);
+        c->fd = -1;
+        c->state = ST_RETRY;
+        c->retry_at = now + 1000000; /* 1 ms */
+        connect_retries++;
+        return 0;
+    }
+    close(fd);
+    c->fd = -1;
+    return -1;
+}
+
+static void do_send(conn_t *c) {
+    while (c->sent < msg_size) {
+        ssize_t r = send(c->fd, sbuf + c->sent, msg_size - c->sent, MSG_NOSIGNAL);
+        if (r > 0) {
+            c->sent += (size_t)r;
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->out_armed) {
+                ep_ctl(EPOLL_CTL_MOD, c, EPOLLIN | EPOLLOUT);
+                c->out_armed = 1;
+            }
+            return;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        errors++;
+        conn_drop(c);
+        return;
+    }
+    if (c->out_armed) {
+        ep_ctl(EPOLL_CTL_MOD, c, EPOLLIN);
+        c->out_armed = 0;
+    }
+}
+
+/* A round trip on c finished at time now. */
+static void complete(conn_t *c, uint64_t now) {
+    if (measuring)
+        record(now - c->t0);
+    requests++;
+    if (mode == MODE_ECHO) {
+        c->sent = c->rcvd = 0;
+        c->t0 = now;
+        do_send(c);
+    } else if (mode == MODE_CONNRATE) {
+        conn_drop(c);
+        if (conn_start(c, now) < 0)
+            errors++;
+    } else { /* idle */
+        c->state = ST_IDLE;
+    }
+}
+
+static void on_readable(conn_t *c, uint64_t now) {
+    for (int i = 0; i < 64; i++) {
+        ssize_t r = recv(c->fd, rbuf, RBUF_SIZE, 0);
+        if (r > 0) {
+            c->rcvd += (size_t)r;
+            if (c->rcvd >= msg_size) {
+                if (c->rcvd > msg_size || c->sent < msg_size) {
+                    errors++; /* more than we sent: not an echo */
+                    conn_drop(c);
+                    return;
+                }
+                complete(c, now);
+                return;
+            }
+            if ((size_t)r < RBUF_SIZE)
+                return; /* drained for now; level-triggered epoll tells us about the rest */
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r < 0 && errno == EINTR)
+            continue;
+        /* EOF or error */
+        errors++;
+        conn_drop(c);
+        return;
+    }
+}
+
+static void on_connected(conn_t *c, uint64_t now) {
+    int err = 0;
+    socklen_t el = sizeof(err);
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+    if (err) {
+        if (err == EAGAIN || err == ECONNREFUSED) {
+            close(c->fd);
+            c->fd = -1;
+            c->state = ST_RETRY;
+            c->retry_at = now + 1000000;
+            connect_retries++;
+            return;
+        }
+        errno = err;
+        errors++;
+        close(c->fd);
+        c->fd = -1;
+        c->state = ST_FREE;
+        return;
+    }
+    c->state = ST_ACTIVE;
+    active_conns++;
+    connects++;
+    ep_ctl(EPOLL_CTL_MOD, c, EPOLLIN);
+    c->out_armed = 0;
+    if (mode == MODE_ECHO)
+        c->t0 = now; /* echo latency excludes the connect; connrate includes it */
+    do_send(c);
+}
+
+static void handle_event(conn_t *c, uint32_t ev, uint64_t now) {
+    if (c->fd < 0)
+        return;
+    if (c->state == ST_CONNECTING) {
+        if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+            on_connected(c, now);
+        return;
+    }
+    if (ev & EPOLLIN) {
+        on_readable(c, now);
+        if (c->fd < 0)
+            return;
+    }
+    if (ev & EPOLLOUT && (c->state == ST_ACTIVE))
+        do_send(c);
+    if ((ev & (EPOLLERR | EPOLLHUP)) && !(ev & EPOLLIN) && c->fd >= 0) {
+        errors++;
+        conn_drop(c);
+    }
+}
+
+static void print_result(const char *mode_name, double wall, double cu, double cs, double total_wall,
+                         double total_cpu, int extra_idle) {
+    double rps = wall > 0 ? requests / wall : 0;
+    double mib = rps * (double)msg_size / (1024.0 * 1024.0);
+    printf("{\"mode\": \"%s\", \"target\": \"%s\", \"connections\": %d, \"size\": %zu, "
+           "\"duration_s\": %.6f, \"requests\": %llu, \"rps\": %.3f, \"mib_s\": %.3f, "
+           "\"errors\": %llu, \"connects\": %llu, \"connect_retries\": %llu, "
+           "\"latency_us\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, "
+           "\"max\": %.3f, \"mean\": %.3f, \"count\": %llu}, "
+           "\"cpu_user_s\": %.6f, \"cpu_sys_s\": %.6f, \"cpu_share\": %.4f, "
+           "\"total_wall_s\": %.6f, \"total_cpu_s\": %.6f, \"active_connections\": %d%s}\n",
+           mode_name, target_desc, nconns, msg_size, wall, (unsigned long long)requests, rps, mib,
+           (unsigned long long)errors, (unsigned long long)connects,
+           (unsigned long long)connect_retries, percentile_us(50), percentile_us(90),
+           percentile_us(99), percentile_us(99.9), hist_max / 1000.0,
+           hist_count ? (double)hist_sum / hist_count / 1000.0 : 0.0,
+           (unsigned long long)hist_count, cu, cs, wall > 0 ? (cu + cs) / wall : 0, total_wall,
+           total_cpu, active_conns, extra_idle ? ", \"idle\": true" : "");
+    fflush(stdout);
+}
+
+static void raise_nofile(int need) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)need) {
+        rl.rlim_cur = rl.rlim_max < (rlim_t)need ? rl.rlim_max : (rlim_t)need;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv) {
+    int have_target = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV()        \
+    do {               \
+        if (!v)        \
+            usage(argv[0]); \
+        i++;           \
+    } while (0)
+        if (!strcmp(a, "--tcp")) {
+            NEEDV();
+            set_target_tcp(v);
+            have_target = 1;
+        } else if (!strcmp(a, "--unix")) {
+            NEEDV();
+            set_target_unix(v);
+            have_target = 1;
+        } else if (!strcmp(a, "--mode")) {
+            NEEDV();
+            if (!strcmp(v, "echo"))
+                mode = MODE_ECHO;
+            else if (!strcmp(v, "connrate"))
+                mode = MODE_CONNRATE;
+            else if (!strcmp(v, "idle"))
+                mode = MODE_IDLE;
+            else
+                usage(argv[0]);
+        } else if (!strcmp(a, "-c")) {
+            NEEDV();
+            nconns = atoi(v);
+        } else if (!strcmp(a, "-s")) {
+            NEEDV();
+            msg_size = (size_t)atol(v);
+        } else if (!strcmp(a, "-d")) {
+            NEEDV();
+            duration = atof(v);
+        } else if (!strcmp(a, "-w")) {
+            NEEDV();
+            warmup = atof(v);
+        } else if (!strcmp(a, "--timeout")) {
+            NEEDV();
+            timeout_s = atof(v);
+        } else if (!strcmp(a, "--hold")) {
+            NEEDV();
+            hold_s = atof(v);
+        } else if (!strcmp(a, "--max-requests")) {
+            NEEDV();
+            max_requests = strtoull(v, NULL, 10);
+        } else if (!strcmp(a, "--spin")) {
+            spin = 1;
+        } else if (!strcmp(a, "--inflight")) {
+            NEEDV();
+            inflight_max = atoi(v);
+        } else {
+            usage(argv[0]);
+        }
+    }
+    if (!have_target || nconns <= 0 || nconns > 1000000 || msg_size == 0 || msg_size > (64u << 20) ||
+        duration <= 0 || warmup < 0 || inflight_max <= 0)
+        usage(argv[0]);
+
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile(nconns + 64);
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0)
+        fail("epoll_create1");
+    conns = calloc((size_t)nconns, sizeof(conn_t));
+    sbuf = malloc(msg_size);
+    rbuf = malloc(RBUF_SIZE);
+    if (!conns || !sbuf || !rbuf)
+        fail("malloc");
+    for (size_t i = 0; i < msg_size; i++)
+        sbuf[i] = (char)('a' + i % 26);
+    for (int i = 0; i < nconns; i++) {
+        conns[i].fd = -1;
+        conns[i].state = ST_FREE;
+    }
+
+    struct epoll_event evs[1024];
+    uint64_t t_start = now_ns();
+    double cpu_start = cpu_s();
+    uint64_t timeout_ns = (uint64_t)(timeout_s * 1e9);
+    const char *mode_name = mode == MODE_ECHO ? "echo" : mode == MODE_CONNRATE ? "connrate" : "idle";
+
+    if (mode == MODE_IDLE) {
+        /* Open nconns connections, at most inflight_max handshakes (connect + round trip) at once. */
+        int next = 0, idle_count = 0;
+        uint64_t deadline = t_start + (uint64_t)(timeout_s * 1e9) + (uint64_t)nconns * 5000000ull;
+        uint64_t last_progress = t_start;
+        for (;;) {
+            uint64_t now = now_ns();
+            int inflight = 0;
+            idle_count = 0;
+            /* count states (bounded by nconns) */
+            for (int i = 0; i < next; i++) {
+                int st = conns[i].state;
+                if (st == ST_IDLE)
+                    idle_count++;
+                else if (st == ST_CONNECTING || st == ST_ACTIVE || st == ST_RETRY)
+                    inflight++;
+                if (st == ST_RETRY && now >= conns[i].retry_at)
+                    if (conn_start(&conns[i], now) < 0)
+                        errors++;
+                if (st == ST_FREE) {
+                    /* dropped by an error: try again */
+                    if (conn_start(&conns[i], now) < 0)
+                        errors++;
+                }
+            }
+            if (idle_count == nconns)
+                break;
+            while (next < nconns && inflight < inflight_max) {
+                if (conn_start(&conns[next], now) < 0) {
+                    errors++;
+                    conns[next].state = ST_RETRY;
+                    conns[next].retry_at = now + 10000000;
+                }
+                next++;
+                inflight++;
+            }
+            if (now > deadline || now - last_progress > timeout_ns || errors > (uint64_t)nconns) {
+                printf("{\"error\": \"could not open all idle connections\", \"idle\": %d, "
+                       "\"wanted\": %d, \"errors\": %llu}\n",
+                       idle_count, nconns, (unsigned long long)errors);
+                fflush(stdout);
+                return 1;
+            }
+            int n = epoll_wait(ep, evs, 1024, 5);
+            now = now_ns();
+            for (int i = 0; i < n; i++) {
+                conn_t *c = evs[i].data.ptr;
+                int before = c->state;
+                handle_event(c, evs[i].events, now);
+                if (c->state != before)
+                    last_progress = now;
+            }
+        }
+        double setup_wall = (now_ns() - t_start) / 1e9;
+        printf("{\"event\": \"idle_ready\", \"connections\": %d, \"setup_s\": %.3f}\n", idle_count,
+               setup_wall);
+        fflush(stdout);
+        /* Hold until stdin closes / becomes readable, or hold_s passes. Watch for server closes. */
+        uint64_t hold_end = now_ns() + (uint64_t)(hold_s * 1e9);
+        struct epoll_event sev = {.events = EPOLLIN | EPOLLHUP, .data.ptr = NULL};
+        int stdin_ok = epoll_ctl(ep, EPOLL_CTL_ADD, 0, &sev) == 0;
+        int done = 0;
+        while (!done && now_ns() < hold_end) {
+            int n = epoll_wait(ep, evs, 1024, stdin_ok ? 200 : 50);
+            for (int i = 0; i < n; i++) {
+                if (evs[i].data.ptr == NULL) {
+                    done = 1;
+                    continue;
+                }
+                conn_t *c = evs[i].data.ptr;
+                errors++; /* an idle connection should never become readable */
+                conn_drop(c);
+            }
+        }
+        int still_open = active_conns;
+        for (int i = 0; i < nconns; i++)
+            conn_drop(&conns[i]);
+        active_conns = still_open;
+        double cu, cs;
+        cpu_split(&cu, &cs);
+        print_result(mode_name, setup_wall, cu, cs, (now_ns() - t_start) / 1e9, cpu_s() - cpu_start, 1);
+        return 0;
+    }
+
+    /* echo and connrate */
+    for (int i = 0; i < nconns; i++)
+        if (conn_start(&conns[i], t_start) < 0)
+            fail("connect");
+
+    uint64_t warm_end = t_start + (uint64_t)(warmup * 1e9);
+    uint64_t end = warm_end + (uint64_t)(duration * 1e9);
+    uint64_t t_meas = t_start;
+    double cu0 = 0, cs0 = 0;
+    uint64_t last_req = 0, last_progress = t_start;
+    if (warmup == 0) {
+        measuring = 1;
+        cpu_split(&cu0, &cs0);
+    }
+    uint64_t now = t_start;
+    while (now < end && requests < max_requests) {
+        int n = epoll_wait(ep, evs, 1024, spin ? 0 : 1);
+        now = now_ns();
+        for (int i = 0; i < n; i++)
+            handle_event(evs[i].data.ptr, evs[i].events, now);
+        if (!measuring && now >= warm_end) {
+            measuring = 1;
+            reset_stats();
+            t_meas = now;
+            cpu_split(&cu0, &cs0);
+        }
+        if (requests != last_req) {
+            last_req = requests;
+            last_progress = now;
+        } else if (now - last_progress > timeout_ns) {
+            fprintf(stderr, "loadgen: no progress for %.1f s\n", timeout_s);
+            break;
+        }
+        /* retries and replacement of dropped connections (bounded by nconns per pass) */
+        for (int i = 0; i < nconns; i++) {
+            conn_t *c = &conns[i];
+            if ((c->state == ST_RETRY && now >= c->retry_at) ||
+                (c->state == ST_FREE && mode == MODE_CONNRATE)) {
+                if (conn_start(c, now) < 0)
+                    errors++;
+            }
+        }
+        if (mode == MODE_ECHO && active_conns == 0) {
+            int pending = 0;
+            for (int i = 0; i < nconns; i++)
+                pending += conns[i].state == ST_CONNECTING || conns[i].state == ST_RETRY;
+            if (!pending) {
+                fprintf(stderr, "loadgen: all connections lost\n");
+                break;
+            }
+        }
+    }
+    double cu1, cs1;
+    cpu_split(&cu1, &cs1);
+    double wall = (now - t_meas) / 1e9;
+    if (!measuring) {
+        reset_stats();
+        wall = 0;
+    }
+    int open = active_conns;
+    for (int i = 0; i < nconns; i++)
+        conn_drop(&conns[i]);
+    active_conns = open;
+    print_result(mode_name, wall, cu1 - cu0, cs1 - cs0, (now_ns() - t_start) / 1e9, cpu_s() - cpu_start, 0);
+    return requests > 0 ? 0 : 1;
+}

@@ -1,0 +1,127 @@
+"""Shared helpers of the Python benchmark servers and of perf/micro.py.
+
+A server script is run as::
+
+    python perf/servers/<kind>_echo.py --loop asyncio|uvloop|nixloop|rloop (--tcp HOST:PORT | --unix PATH)
+
+It prints exactly one status line on stdout and flushes it:
+
+    READY tcp 127.0.0.1:40123      the server listens (port 0 is replaced by the real port)
+    READY unix /tmp/x/s.sock
+    SKIP <reason>                  the loop lacks something the server needs (exit status 3)
+
+and then serves until SIGTERM/SIGINT, on which it exits with status 0.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+LOOPS = ("asyncio", "uvloop", "nixloop", "rloop")
+SKIP_STATUS = 3
+BACKLOG = 1024
+READ_SIZE = 256 * 1024
+
+
+class Skip(Exception):
+    pass
+
+
+def make_loop(name):
+    """A new event loop of the named implementation; raises Skip if it cannot be made."""
+    try:
+        if name == "asyncio":
+            return asyncio.SelectorEventLoop()
+        if name == "uvloop":
+            import uvloop
+            return uvloop.new_event_loop()
+        if name == "nixloop":
+            import nixloop
+            return nixloop.new_event_loop()
+        if name == "rloop":
+            import rloop
+            return rloop.new_event_loop()
+    except ImportError as exc:
+        raise Skip(f"{name} is not importable: {exc}") from None
+    except NotImplementedError as exc:
+        raise Skip(f"{name}: {exc}") from None
+    raise Skip(f"unknown loop {name!r}")
+
+
+def loop_version(name):
+    try:
+        if name == "asyncio":
+            return sys.version.split()[0]
+        mod = __import__(name)
+        return getattr(mod, "__version__", "?")
+    except Exception:  # noqa: BLE001 - informative only
+        return None
+
+
+def parse_args(description):
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--loop", choices=LOOPS, default="asyncio")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--tcp", metavar="HOST:PORT")
+    g.add_argument("--unix", metavar="PATH")
+    args = p.parse_args()
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        args.host, args.port = host.strip("[]") or "127.0.0.1", int(port)
+    return args
+
+
+def ready(line):
+    sys.stdout.write("READY " + line + "\n")
+    sys.stdout.flush()
+
+
+def skip(reason):
+    sys.stdout.write("SKIP " + " ".join(str(reason).split()) + "\n")
+    sys.stdout.flush()
+    os._exit(SKIP_STATUS)
+
+
+def server_address(server, args):
+    if args.unix:
+        return "unix " + args.unix
+    sock = server.sockets[0]
+    host, port = sock.getsockname()[:2]
+    return f"tcp {host}:{port}"
+
+
+def install_stop(loop, stop):
+    """Stop gracefully on SIGTERM/SIGINT; fall back to the default disposition (which also ends the
+    process) when the loop does not implement add_signal_handler."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError, AttributeError, ValueError):
+            signal.signal(sig, signal.SIG_DFL)
+
+
+def run_server(args, start):
+    """Create the loop named by args.loop, run ``await start(loop)`` (which returns the address
+    line), print READY, and serve until a stop signal."""
+    try:
+        loop = make_loop(args.loop)
+    except Skip as exc:
+        skip(exc)
+    asyncio.set_event_loop(loop)
+    try:
+        try:
+            line = loop.run_until_complete(start(loop))
+        except (NotImplementedError, AttributeError) as exc:
+            skip(f"{args.loop}: {type(exc).__name__}: {exc}")
+        install_stop(loop, loop.stop)
+        ready(line)
+        loop.run_forever()
+    finally:
+        if args.unix:
+            try:
+                os.unlink(args.unix)
+            except OSError:
+                pass
+    os._exit(0)
