@@ -45,6 +45,7 @@ def install():
         warnings.warn('nixloop.install() relies on asyncio event loop policies, which are '
                       'deprecated; use nixloop.run() or asyncio.run(..., '
                       'loop_factory=nixloop.new_event_loop)', DeprecationWarning, stacklevel=2)
+    from ._policy import EventLoopPolicy
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)
         __asyncio.set_event_loop_policy(EventLoopPolicy())

@@ -1,0 +1,13 @@
+const EventEmitter = require('events');
+const { log } = require('./_common');
+const e = new EventEmitter();
+log('emit-none', e.emit('x', 1));
+e.on('x', (a, b) => log('on1', a, b));
+e.prependListener('x', (a) => log('pre', a));
+e.once('x', (a) => log('once', a));
+e.prependOnceListener('x', (a) => log('preonce', a));
+e.on('x', () => log('on2'));
+log('emit1', e.emit('x', 'A', 'B'));
+log('emit2', e.emit('x', 'C'));
+log('count', e.listenerCount('x'));
+log('chain', e.on('y', () => {}) === e, e.off('y', () => {}) === e);

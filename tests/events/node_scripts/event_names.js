@@ -1,0 +1,16 @@
+const EventEmitter = require('events');
+const { log } = require('./_common');
+const e = new EventEmitter();
+const s1 = Symbol('s1');
+const s2 = Symbol('s2');
+const show = (t) => log(t, e.eventNames().map(String).join(','));
+show('empty');
+e.on('b', () => {}); e.on(s2, () => {}); e.on('a', () => {}); e.on(s1, () => {});
+show('added');
+e.removeAllListeners('b');
+e.on('b', () => {});
+show('readded');
+e.removeAllListeners(s2);
+show('nos2');
+e.removeAllListeners();
+show('cleared');

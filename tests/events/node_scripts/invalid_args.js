@@ -1,0 +1,16 @@
+const EventEmitter = require('events');
+const { log } = require('./_common');
+const e = new EventEmitter();
+const show = (f) => { try { f(); log('no error'); } catch (err) { log(err.name, err.code, err.message); } };
+for (const v of [1, 'abc', null, {}, [1], true, 1.5, 'x'.repeat(40), "it's"]) show(() => e.on('x', v));
+show(() => e.once('x', 5));
+show(() => e.removeListener('x', 'nope'));
+show(() => e.setMaxListeners(-1));
+show(() => e.setMaxListeners('a'));
+show(() => e.setMaxListeners(NaN));
+show(() => { EventEmitter.defaultMaxListeners = -5; });
+show(() => new EventEmitter({ captureRejections: 1 }));
+show(() => { EventEmitter.captureRejections = 'yes'; });
+show(() => EventEmitter.setMaxListeners(-2));
+show(() => EventEmitter.getEventListeners(1, 'x'));
+show(() => e.setMaxListeners(3));
