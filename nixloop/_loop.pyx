@@ -345,6 +345,15 @@ cdef class BaseLoop:
         when = heap.top_when()
         if self.c.timer_armed and when == self.c.timer_armed_when:
             return
+        if when <= uv.uv_hrtime() * 1e-9:
+            # Already due (call_later(0)): the next iteration must not block at all.
+            if self.c.timer_armed:
+                uv.uv_timer_stop(&self.c.timer)
+                self.c.timer_armed = 0
+            if not self.c.idle_active:
+                uv.uv_idle_start(&self.c.idle, _cb_idle)
+                self.c.idle_active = 1
+            return
         if not isfinite(when) or when > 9.0e12:
             # Practically never: leave the uv_timer off; the handle stays in the heap.
             if self.c.timer_armed:
