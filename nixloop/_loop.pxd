@@ -58,6 +58,7 @@ cdef struct LoopInternals:
     uv.uv_async_t wakeup       # call_soon_threadsafe() and stop() from other threads
     uv.uv_poll_t sigpoll       # the signal wake-up fd (main thread only)
     PyObject* owner            # the BaseLoop (borrowed: it outlives this struct)
+    char* read_buf             # shared read buffer of the loop's streams
     int idle_active
     int timer_armed
     double timer_armed_when
@@ -111,3 +112,11 @@ cdef class BaseLoop:
 
 
 include "handles/handle.pxd"
+
+cdef class StreamTransport
+
+include "handles/stream.pxd"
+include "handles/tcp.pxd"
+include "handles/pipe.pxd"
+include "handles/poll.pxd"
+include "transport.pxd"

@@ -18,6 +18,10 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free, PyMem_RawMallo
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.object cimport PyObject
 from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
+from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_SIMPLE
+from libc.string cimport memset
+from libc.stdint cimport uint16_t
 
 from .includes cimport uv
 from .includes.python cimport (
@@ -49,6 +53,8 @@ cdef object _get_running_loop = _events._get_running_loop
 cdef object _iscoroutine = _coroutines.iscoroutine
 cdef object _iscoroutinefunction = _coroutines.iscoroutinefunction
 cdef bint _PY311 = sys.version_info >= (3, 11)
+
+DEF READ_BUF_SIZE = 262144
 
 include "cbhandle.pyx"
 include "timerheap.pyx"
@@ -128,6 +134,11 @@ cdef class BaseLoop:
         if self.c == NULL:
             raise MemoryError()
         self.c.owner = <PyObject*>self
+        self.c.read_buf = <char*>PyMem_RawMalloc(READ_BUF_SIZE)
+        if self.c.read_buf == NULL:
+            PyMem_RawFree(self.c)
+            self.c = NULL
+            raise MemoryError()
         self.c.idle_active = 0
         self.c.timer_armed = 0
         self.c.timer_armed_when = 0
@@ -135,6 +146,7 @@ cdef class BaseLoop:
         self.uvloop = &self.c.uvloop
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
+            PyMem_RawFree(self.c.read_buf)
             PyMem_RawFree(self.c)
             self.c = NULL
             raise convert_uv_error(err)
@@ -187,6 +199,7 @@ cdef class BaseLoop:
             # Never closed: release libuv's side without calling into Python.
             self._close_internals()
         if self.c != NULL:
+            PyMem_RawFree(self.c.read_buf)
             PyMem_RawFree(self.c)
             self.c = NULL
 
@@ -572,9 +585,9 @@ cdef class BaseLoop:
             uv.uv_stop(self.uvloop)
 
     def _new_handle(self, callback, tuple args):
-        """A Handle that is not scheduled (add_signal_handler keeps one per signal)."""
+        """A Handle that is not scheduled (signal handlers, add_reader/add_writer)."""
         cdef Handle h = Handle.__new__(Handle)
-        h._init(self, callback, args, None)
+        h._init(self, callback, args, PyContext_CopyCurrent())
         return h
 
     # -- closing --------------------------------------------------------------------------------
@@ -710,4 +723,10 @@ cdef class BaseLoop:
         return self._timers.size
 
 
+include "sockaddr.pyx"
 include "handles/handle.pyx"
+include "handles/stream.pyx"
+include "handles/tcp.pyx"
+include "handles/pipe.pyx"
+include "handles/poll.pyx"
+include "transport.pyx"

@@ -17,6 +17,8 @@ from asyncio import coroutines, futures
 from asyncio.log import logger
 
 from ._loop import BaseLoop
+from .loop_sockets import SocketsMixin
+from .loop_streams import StreamsMixin
 
 __all__ = ['Loop']
 
@@ -84,6 +86,8 @@ class _Scheduling:
         if executor is not None:
             self._set_default_executor(None)
             executor.shutdown(wait=False)
+        self._remove_all_signal_handlers()
+        self._close_polls()
         self._close_uv()
 
     def __del__(self):
@@ -172,6 +176,12 @@ class _Executors:
                 self._set_default_executor(executor)
         return asyncio.wrap_future(executor.submit(func, *args), loop=self)
 
+    @property
+    def _default_executor(self):
+        """asyncio.BaseEventLoop's attribute name: CPython's test_asyncio (utils.TestCase.close_loop)
+        and some libraries read it to shut the executor down. Read-only here."""
+        return self._get_default_executor()
+
     def set_default_executor(self, executor):
         if not isinstance(executor, concurrent.futures.ThreadPoolExecutor):
             raise TypeError('executor must be ThreadPoolExecutor')
@@ -254,7 +264,18 @@ class _Signals:
         if sig not in signal.valid_signals():
             raise ValueError(f'invalid signal number {sig}')
 
+    # How a signal reaches its callback: the Python-level handler installed here schedules it
+    # (call_soon_threadsafe with the context captured by add_signal_handler). Python runs that
+    # handler in the main thread at the next bytecode boundary, and while the loop blocks in
+    # libuv's poll the C-level handler writes to the wake-up fd that run_forever watches, whose
+    # callback runs pending Python handlers (PyErr_CheckSignals). So a signal that arrives while
+    # the loop is not running is not lost: its callback runs on the next run, as with asyncio's
+    # selector loop (test_asyncio.test_events ...test_add_signal_handler sends SIGINT first and
+    # runs the loop afterwards). The compiled side's per-signal map is left empty, so each signal
+    # is delivered exactly once.
+
     def add_signal_handler(self, sig, callback, *args):
+        import contextvars
         import signal
         if coroutines.iscoroutine(callback) or coroutines.iscoroutinefunction(callback):
             raise TypeError('coroutines cannot be used with add_signal_handler()')
@@ -263,16 +284,17 @@ class _Signals:
             raise RuntimeError('Event loop is closed')
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError('add_signal_handler() can only be called from the main thread')
-        handle = self._new_handle(callback, args)
-        handlers = self._signal_handlers_map
-        handlers[sig] = handle
+        handlers = self._py_signal_handlers
+        previous = handlers.get(sig)
+        handlers[sig] = (callback, args, contextvars.copy_context())
         try:
-            # The C-level handler writes the signal number to the wake-up fd that run_forever
-            # watches; the Python-level handler is a no-op.
-            signal.signal(sig, _noop_signal_handler)
+            signal.signal(sig, _SignalDispatch(self))
             signal.siginterrupt(sig, False)
         except OSError as exc:
-            del handlers[sig]
+            if previous is None:
+                del handlers[sig]
+            else:
+                handlers[sig] = previous
             if exc.errno == 22:   # EINVAL: SIGKILL, SIGSTOP
                 raise RuntimeError(f'sig {sig:d} cannot be caught')
             raise
@@ -280,7 +302,7 @@ class _Signals:
     def remove_signal_handler(self, sig):
         import signal
         self._check_signal(sig)
-        handlers = self._signal_handlers_map
+        handlers = self._py_signal_handlers
         if sig not in handlers:
             return False
         del handlers[sig]
@@ -293,24 +315,54 @@ class _Signals:
             raise
         return True
 
+    @property
+    def _py_signal_handlers(self):
+        try:
+            return self.__dict__['_nixloop_signal_handlers']
+        except KeyError:
+            return self.__dict__.setdefault('_nixloop_signal_handlers', {})
 
-def _noop_signal_handler(signum, frame):
-    pass
+    def _remove_all_signal_handlers(self):
+        """close(): give the signals back to their default handlers, as asyncio's loop does."""
+        handlers = self.__dict__.get('_nixloop_signal_handlers')
+        if not handlers:
+            return
+        if threading.current_thread() is threading.main_thread():
+            for sig in list(handlers):
+                self.remove_signal_handler(sig)
+        else:
+            warnings.warn(f'Closing the loop {self!r} on a thread other than the main one: '
+                          f'signal handlers for {sorted(handlers)} are left installed',
+                          ResourceWarning, source=self)
+            handlers.clear()
 
 
-_IO = 'the loop I/O issue'
+class _SignalDispatch:
+    """The Python-level handler of a signal that has a loop callback (weakly bound to the loop,
+    so that the signal module does not keep a dropped loop alive)."""
+
+    __slots__ = ('_loop_ref',)
+
+    def __init__(self, loop):
+        import weakref
+        self._loop_ref = weakref.ref(loop)
+
+    def __call__(self, signum, frame):
+        loop = self._loop_ref()
+        if loop is None or loop.is_closed():
+            return
+        entry = loop._py_signal_handlers.get(signum)
+        if entry is None:
+            return
+        callback, args, context = entry
+        loop.call_soon_threadsafe(callback, *args, context=context)
+
+
 _COMPLETE = 'the loop-completeness issue'
 
 
 class _NotYet:
     """Methods of asyncio.AbstractEventLoop that later issues add."""
-    for _name in ('create_connection', 'create_server', 'create_unix_connection',
-                  'create_unix_server', 'connect_accepted_socket', 'getaddrinfo',
-                  'getnameinfo', 'sock_recv', 'sock_recv_into', 'sock_recvfrom',
-                  'sock_recvfrom_into', 'sock_sendall', 'sock_sendto', 'sock_connect',
-                  'sock_accept', 'add_reader', 'remove_reader', 'add_writer',
-                  'remove_writer'):
-        locals()[_name] = _not_yet(_name, _IO)
     for _name in ('create_datagram_endpoint', 'subprocess_exec', 'subprocess_shell',
                   'connect_read_pipe', 'connect_write_pipe', 'sendfile', 'sock_sendfile',
                   'start_tls'):
@@ -319,5 +371,5 @@ class _NotYet:
 
 
 class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
-           _NotYet, asyncio.AbstractEventLoop):
+           SocketsMixin, StreamsMixin, _NotYet, asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

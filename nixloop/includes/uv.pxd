@@ -36,13 +36,13 @@ cdef extern from "uv.h" nogil:
         UV_FILE
         UV_HANDLE_TYPE_MAX
 
-    ctypedef enum uv_poll_event:
+    enum:
         UV_READABLE = 1
         UV_WRITABLE = 2
         UV_DISCONNECT = 4
         UV_PRIORITIZED = 8
 
-    ctypedef enum uv_tcp_flags:
+    enum:
         UV_TCP_IPV6ONLY = 1
 
     ctypedef enum uv_loop_option:

@@ -1,0 +1,3 @@
+cdef class PipeHandle(UVStream):
+    @staticmethod
+    cdef PipeHandle new(BaseLoop loop)

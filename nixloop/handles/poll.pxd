@@ -1,0 +1,12 @@
+cdef class PollHandle(UVHandle):
+    cdef readonly int fd
+    cdef int _events
+    cdef Handle _reader
+    cdef Handle _writer
+    cdef public object on_event       # (events: int, exc or None) -> None, when no reader/writer
+    cdef public object _nl_ident      # (st_dev, st_ino) of the fd when watching began
+
+    @staticmethod
+    cdef PollHandle new(BaseLoop loop, int fd)
+    cdef int _update(self) except -1
+    cdef _on_poll(self, int status, int events)

@@ -1,0 +1,40 @@
+cdef struct WriteReq:
+    uv.uv_write_t req
+    uv.uv_buf_t buf
+    PyObject* owner          # owned: the bytes object the buffer points into
+    PyObject* token          # owned: what on_write_done receives (or NULL)
+    size_t nbytes
+
+
+cdef class UVStream(UVHandle):
+    cdef readonly bint reading
+    cdef bint _buffered
+    cdef Py_buffer _rview
+    cdef bint _rview_held
+    cdef object _alloc_exc
+    cdef size_t _write_bytes          # bytes in queued (not yet completed) uv_write requests
+    cdef Py_ssize_t _write_reqs
+    cdef object _transport            # a StreamTransport, or None (facade: Python callbacks)
+    cdef public object on_read        # (data: bytes) -> None
+    cdef public object on_buffer      # (size_hint) -> writable buffer, for zero-copy reads
+    cdef public object on_buffer_filled   # (nbytes) -> None
+    cdef public object on_eof         # () -> None
+    cdef public object on_error       # (exc) -> None
+    cdef public object on_write_done  # (token, exc or None) -> None
+    cdef public object on_shutdown    # (exc or None) -> None
+    cdef public object on_connect     # (exc or None) -> None
+    cdef public object on_connection  # (exc or None) -> None
+    cdef public object on_close       # () -> None
+
+    cdef inline uv.uv_stream_t* _stream(self)
+    cdef int _read_start(self) except -1
+    cdef int _read_stop(self) except -1
+    cdef int _write(self, object data, object token) except -1
+    cdef int _shutdown(self) except -1
+    cdef int _listen(self, int backlog) except -1
+    cdef _dispatch(self, object cb, object arg)
+    cdef _on_alloc(self, size_t suggested, uv.uv_buf_t* buf)
+    cdef _on_read(self, ssize_t nread, const uv.uv_buf_t* buf)
+    cdef _on_write_done(self, WriteReq* wr, int status)
+    cdef _release_rview(self)
+    cdef _emit_connect(self, int status)

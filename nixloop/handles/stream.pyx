@@ -1,0 +1,359 @@
+# UVStream: the base of stream handles (TCP, pipe) over uv_stream_t.
+#
+# The callback API, shared by the asyncio transports and the Node-style facades:
+#   read_start()/read_stop()      -> on_read(data) | on_eof() | on_error(exc)
+#   zero-copy reads               -> on_buffer(size_hint) gives the buffer, on_buffer_filled(n)
+#   write(data, token=None)       -> True when all was written at once; otherwise queued and
+#                                    on_write_done(token, exc_or_None) follows
+#   shutdown()                    -> on_shutdown(exc_or_None), after queued writes
+#   listen(backlog)               -> on_connection(exc_or_None); then accept()
+#   close()                       -> on_close()
+# When a StreamTransport drives the stream, events go straight to it (compiled calls) instead of
+# the Python callables. Included into _loop.pyx.
+
+
+cdef void _cb_stream_alloc(uv.uv_handle_t* h, size_t suggested, uv.uv_buf_t* buf) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        (<UVStream>h.data)._on_alloc(suggested, buf)
+
+
+cdef void _cb_stream_read(uv.uv_stream_t* s, ssize_t nread, const uv.uv_buf_t* buf) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        (<UVStream>s.data)._on_read(nread, buf)
+
+
+cdef void _cb_stream_write(uv.uv_write_t* req, int status) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        (<UVStream>req.data)._on_write_done(<WriteReq*>req, status)
+
+
+cdef void _cb_stream_shutdown(uv.uv_shutdown_t* req, int status) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        _stream_shutdown_done(req, status)
+
+
+cdef void _stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
+    cdef UVStream s = <UVStream>req.data
+    PyMem_RawFree(req)
+    try:
+        if s._transport is not None:
+            (<StreamTransport>s._transport)._on_shutdown(status)
+        else:
+            s._dispatch(s.on_shutdown, None if status >= 0 else convert_uv_error(status))
+    finally:
+        Py_DECREF(s)      # the reference taken when the request was made
+
+
+cdef void _cb_stream_connection(uv.uv_stream_t* server, int status) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        _stream_connection(server, status)
+
+
+cdef void _stream_connection(uv.uv_stream_t* server, int status) noexcept:
+    cdef UVStream s = <UVStream>server.data
+    s._dispatch(s.on_connection, None if status >= 0 else convert_uv_error(status))
+
+
+cdef void _cb_stream_connect(uv.uv_connect_t* req, int status) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        _stream_connect_done(req, status)
+
+
+cdef void _stream_connect_done(uv.uv_connect_t* req, int status) noexcept:
+    cdef UVStream s = <UVStream>req.data
+    PyMem_RawFree(req)
+    try:
+        s._emit_connect(status)
+    finally:
+        Py_DECREF(s)
+
+
+cdef void _loop_error(BaseLoop loop, object exc, str where, object obj) noexcept:
+    """Route an exception raised by user code inside a libuv callback."""
+    try:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            if loop._pending_exc is None:
+                loop._pending_exc = exc
+            uv.uv_stop(loop.uvloop)
+            return
+        loop.call_exception_handler({'message': f'Unhandled exception in {where}',
+                                     'exception': exc, 'handle': obj})
+    except BaseException as exc2:
+        if loop._pending_exc is None:
+            loop._pending_exc = exc2
+        uv.uv_stop(loop.uvloop)
+
+
+cdef class UVStream(UVHandle):
+    """A libuv stream handle (see the module comment for its callback API)."""
+
+    cdef inline uv.uv_stream_t* _stream(self):
+        return <uv.uv_stream_t*>self._handle
+
+    cdef _dispatch(self, object cb, object arg):
+        if cb is None:
+            return
+        try:
+            cb(arg)
+        except BaseException as exc:
+            _loop_error(self._loop, exc, f'{type(self).__name__} callback {cb!r}', self)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    cdef int _read_start(self) except -1:
+        cdef int err
+        self._ensure_alive()
+        if self.reading:
+            return 0
+        err = uv.uv_read_start(self._stream(), _cb_stream_alloc, _cb_stream_read)
+        if err < 0:
+            raise convert_uv_error(err)
+        self.reading = 1
+        self._keepalive()
+        return 0
+
+    cdef int _read_stop(self) except -1:
+        if not self.reading:
+            return 0
+        self.reading = 0
+        if self._handle != NULL and not self._closing:
+            uv.uv_read_stop(self._stream())
+        return 0
+
+    cdef _on_alloc(self, size_t suggested, uv.uv_buf_t* buf):
+        cdef object target
+        if not self._buffered:
+            buf.base = self._loop.c.read_buf
+            buf.len = READ_BUF_SIZE
+            return
+        # Zero-copy: read straight into the consumer's buffer (BufferedProtocol.get_buffer).
+        buf.base = NULL
+        buf.len = 0
+        try:
+            if self._transport is not None:
+                target = (<StreamTransport>self._transport)._get_buffer(suggested)
+            else:
+                target = self.on_buffer(suggested)
+            PyObject_GetBuffer(target, &self._rview, PyBUF_WRITABLE)
+            self._rview_held = 1
+            if self._rview.len == 0:
+                self._release_rview()
+                raise RuntimeError('get_buffer() returned an empty buffer')
+            buf.base = <char*>self._rview.buf
+            buf.len = self._rview.len
+        except BaseException as exc:
+            self._alloc_exc = exc     # libuv now reports UV_ENOBUFS; _on_read raises this
+
+    cdef _release_rview(self):
+        if self._rview_held:
+            self._rview_held = 0
+            PyBuffer_Release(&self._rview)
+
+    cdef _on_read(self, ssize_t nread, const uv.uv_buf_t* buf):
+        cdef object exc
+        try:
+            if nread > 0:
+                if self._buffered:
+                    self._release_rview()
+                    if self._transport is not None:
+                        (<StreamTransport>self._transport)._on_buffer_filled(nread)
+                    else:
+                        self._dispatch(self.on_buffer_filled, nread)
+                else:
+                    data = PyBytes_FromStringAndSize(buf.base, nread)
+                    if self._transport is not None:
+                        (<StreamTransport>self._transport)._on_data(data)
+                    else:
+                        self._dispatch(self.on_read, data)
+                return
+            self._release_rview()
+            if nread == 0:
+                return
+            if nread == uv.UV_EOF:
+                if self._transport is not None:
+                    (<StreamTransport>self._transport)._on_eof()
+                elif self.on_eof is not None:
+                    try:
+                        self.on_eof()
+                    except BaseException as e:
+                        _loop_error(self._loop, e, 'on_eof callback', self)
+                return
+            if nread == uv.UV_ENOBUFS and self._alloc_exc is not None:
+                exc = self._alloc_exc
+                self._alloc_exc = None
+            else:
+                exc = convert_uv_error(<int>nread)
+            self._read_stop()
+            if self._transport is not None:
+                (<StreamTransport>self._transport)._on_read_error(exc)
+            else:
+                self._dispatch(self.on_error, exc)
+        except BaseException as e:
+            _loop_error(self._loop, e, 'stream read callback', self)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    cdef int _write(self, object data, object token) except -1:
+        """Write data: returns 1 when it all went out at once, 0 when (part of) it was queued;
+        on_write_done(token, exc) follows a queued write. Errors raise OSError."""
+        cdef Py_buffer view
+        cdef char* ptr
+        cdef Py_ssize_t length
+        cdef int n = 0
+        cdef uv.uv_buf_t b
+        cdef WriteReq* wr
+        cdef object owner
+        cdef int err
+        cdef bint is_bytes = PyBytes_CheckExact(data)
+        self._ensure_alive()
+        if is_bytes:
+            ptr = PyBytes_AS_STRING(data)
+            length = PyBytes_GET_SIZE(data)
+        else:
+            PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+            ptr = <char*>view.buf
+            length = view.len
+        try:
+            if length == 0:
+                return 1
+            if self._write_reqs == 0:
+                b.base = ptr
+                b.len = length
+                n = uv.uv_try_write(self._stream(), &b, 1)
+                if n == length:
+                    return 1
+                if n < 0:
+                    if n != uv.UV_EAGAIN and n != uv.UV_ENOSYS:
+                        raise convert_uv_error(n)
+                    n = 0
+            # Queue what is left. Bytes are immutable: point into them; copy anything else.
+            if is_bytes:
+                owner = data
+            else:
+                owner = PyBytes_FromStringAndSize(ptr + n, length - n)
+            wr = <WriteReq*>PyMem_RawMalloc(sizeof(WriteReq))
+            if wr == NULL:
+                raise MemoryError()
+            if is_bytes:
+                wr.buf.base = ptr + n
+            else:
+                wr.buf.base = PyBytes_AS_STRING(owner)
+            wr.buf.len = length - n
+            wr.nbytes = length - n
+            wr.req.data = <void*>self
+            err = uv.uv_write(&wr.req, self._stream(), &wr.buf, 1, _cb_stream_write)
+            if err < 0:
+                PyMem_RawFree(wr)
+                raise convert_uv_error(err)
+            wr.owner = <PyObject*>owner
+            Py_INCREF(owner)
+            if token is None:
+                wr.token = NULL
+            else:
+                wr.token = <PyObject*>token
+                Py_INCREF(token)
+            self._write_bytes += wr.nbytes
+            self._write_reqs += 1
+            self._keepalive()
+            return 0
+        finally:
+            if not is_bytes:
+                PyBuffer_Release(&view)
+
+    cdef _on_write_done(self, WriteReq* wr, int status):
+        cdef object token = None
+        self._write_bytes -= wr.nbytes
+        self._write_reqs -= 1
+        Py_DECREF(<object>wr.owner)
+        if wr.token != NULL:
+            token = <object>wr.token
+            Py_DECREF(token)
+        PyMem_RawFree(wr)
+        try:
+            if self._transport is not None:
+                (<StreamTransport>self._transport)._on_write_done(status)
+            elif self.on_write_done is not None:
+                self.on_write_done(token, None if status >= 0 else convert_uv_error(status))
+        except BaseException as e:
+            _loop_error(self._loop, e, 'write callback', self)
+
+    cdef int _shutdown(self) except -1:
+        cdef uv.uv_shutdown_t* req
+        self._ensure_alive()
+        req = <uv.uv_shutdown_t*>PyMem_RawMalloc(sizeof(uv.uv_shutdown_t))
+        if req == NULL:
+            raise MemoryError()
+        req.data = <void*>self
+        err = uv.uv_shutdown(req, self._stream(), _cb_stream_shutdown)
+        if err < 0:
+            PyMem_RawFree(req)
+            raise convert_uv_error(err)
+        Py_INCREF(self)
+        return 0
+
+    cdef int _listen(self, int backlog) except -1:
+        self._ensure_alive()
+        err = uv.uv_listen(self._stream(), backlog, _cb_stream_connection)
+        if err < 0:
+            raise convert_uv_error(err)
+        self._keepalive()
+        return 0
+
+    cdef _emit_connect(self, int status):
+        self._dispatch(self.on_connect, None if status >= 0 else convert_uv_error(status))
+
+    cdef _on_closed(self):
+        self._release_rview()
+        self.reading = 0
+        cb = self.on_close
+        self.on_read = self.on_eof = self.on_error = self.on_write_done = None
+        self.on_shutdown = self.on_connect = self.on_connection = self.on_close = None
+        self.on_buffer = self.on_buffer_filled = None
+        if self._transport is not None:
+            t = self._transport
+            self._transport = None
+            (<StreamTransport>t)._on_stream_closed()
+        if cb is not None:
+            cb()
+
+    # -- Python API -----------------------------------------------------------------------------
+
+    def read_start(self):
+        """Start reading: events go to on_read/on_eof/on_error (or on_buffer*)."""
+        self._buffered = self.on_buffer is not None and self._transport is None
+        self._read_start()
+
+    def read_stop(self):
+        self._read_stop()
+
+    def write(self, data, token=None):
+        """Write bytes-like `data`; True if all of it was written at once."""
+        return bool(self._write(data, token))
+
+    def shutdown(self):
+        """Half-close after the queued writes (on_shutdown follows)."""
+        self._shutdown()
+
+    def listen(self, int backlog=511):
+        self._listen(backlog)
+
+    @property
+    def write_queue_size(self):
+        """Bytes queued in libuv and not yet written to the kernel."""
+        return self._write_bytes
+
+    @property
+    def pending_writes(self):
+        return self._write_reqs
+
+    def is_readable(self):
+        return self._handle != NULL and not self._closing and bool(uv.uv_is_readable(self._stream()))
+
+    def is_writable(self):
+        return self._handle != NULL and not self._closing and bool(uv.uv_is_writable(self._stream()))

@@ -1,0 +1,75 @@
+# POSIX declarations used by the handles (sockets, addresses). Declarations only.
+from libc.stdint cimport uint16_t, uint32_t
+
+cdef extern from "<sys/socket.h>" nogil:
+    ctypedef unsigned int socklen_t
+    ctypedef unsigned short sa_family_t
+    struct sockaddr:
+        sa_family_t sa_family
+    struct sockaddr_storage:
+        sa_family_t ss_family
+    int AF_UNSPEC
+    int AF_INET
+    int AF_INET6
+    int AF_UNIX
+    int SOCK_STREAM
+    int SOCK_DGRAM
+    int SOCK_SEQPACKET
+    int SOCK_NONBLOCK
+    int SOCK_CLOEXEC
+    int SOL_SOCKET
+    int SO_ERROR
+    int SO_REUSEADDR
+    int SO_REUSEPORT
+    int SO_TYPE
+    int SO_RCVBUF
+    int SO_SNDBUF
+    int SHUT_WR
+    int getsockopt(int fd, int level, int optname, void* optval, socklen_t* optlen)
+    int setsockopt(int fd, int level, int optname, const void* optval, socklen_t optlen)
+    int getsockname(int fd, sockaddr* addr, socklen_t* addrlen)
+    int getpeername(int fd, sockaddr* addr, socklen_t* addrlen)
+
+cdef extern from "<netinet/in.h>" nogil:
+    struct in_addr:
+        uint32_t s_addr
+    struct in6_addr:
+        unsigned char s6_addr[16]
+    struct sockaddr_in:
+        sa_family_t sin_family
+        uint16_t sin_port
+        in_addr sin_addr
+    struct sockaddr_in6:
+        sa_family_t sin6_family
+        uint16_t sin6_port
+        uint32_t sin6_flowinfo
+        in6_addr sin6_addr
+        uint32_t sin6_scope_id
+    uint16_t htons(uint16_t)
+    uint16_t ntohs(uint16_t)
+    uint32_t htonl(uint32_t)
+    uint32_t ntohl(uint32_t)
+
+cdef extern from "<sys/un.h>" nogil:
+    struct sockaddr_un:
+        sa_family_t sun_family
+        char sun_path[108]
+
+cdef extern from "<arpa/inet.h>" nogil:
+    int inet_pton(int af, const char* src, void* dst)
+    const char* inet_ntop(int af, const void* src, char* dst, socklen_t size)
+    int INET6_ADDRSTRLEN
+
+cdef extern from "<net/if.h>" nogil:
+    unsigned int if_nametoindex(const char* ifname)
+
+cdef extern from "<unistd.h>" nogil:
+    int close(int fd)
+    int dup(int fd)
+
+cdef extern from "<fcntl.h>" nogil:
+    int fcntl(int fd, int cmd, ...)
+    int F_DUPFD_CLOEXEC
+
+cdef extern from "<errno.h>" nogil:
+    int errno

@@ -1,0 +1,400 @@
+"""Loop methods on raw sockets and file descriptors: add_reader/add_writer (uv_poll), sock_*,
+getaddrinfo/getnameinfo. Semantics follow asyncio's selector loop."""
+from __future__ import annotations
+
+import functools
+import os
+import socket
+
+from ._loop import PollHandle
+
+__all__ = ['SocketsMixin']
+
+
+def _fileobj_to_fd(fileobj):
+    if isinstance(fileobj, int):
+        fd = fileobj
+    else:
+        try:
+            fd = int(fileobj.fileno())
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(f'Invalid file object: {fileobj!r}') from None
+    if fd < 0:
+        raise ValueError(f'Invalid file descriptor: {fd}')
+    return fd
+
+
+def _check_ssl_socket(sock):
+    try:
+        import ssl
+    except ImportError:   # pragma: no cover
+        return
+    if isinstance(sock, ssl.SSLSocket):
+        raise TypeError('Socket cannot be of type SSLSocket')
+
+
+def _numeric_host(host, family):
+    """The address family of a numeric host, or None when it needs resolving."""
+    if host is None or host == '':
+        return None
+    if isinstance(host, bytes):
+        host = host.decode('idna')
+    for fam in (socket.AF_INET, socket.AF_INET6):
+        if family not in (0, fam):
+            continue
+        try:
+            socket.inet_pton(fam, host.partition('%')[0] if fam == socket.AF_INET6 else host)
+            return fam
+        except (OSError, ValueError, TypeError):
+            pass
+    return None
+
+
+class SocketsMixin:
+    """add_reader & co., sock_* and name resolution."""
+
+    # -- fd watchers ----------------------------------------------------------------------------
+
+    def _poll_for(self, fd, create):
+        polls = self.__dict__.setdefault('_polls', {})
+        poll = polls.get(fd)
+        if poll is not None:
+            try:
+                ident = os.fstat(fd)
+                ident = (ident.st_dev, ident.st_ino)
+            except OSError:
+                ident = None
+            if poll.closed or ident != poll._nl_ident:
+                # The fd was closed (and maybe reused) while watched: start afresh.
+                del polls[fd]
+                poll.close()
+                poll = None
+        if poll is None and create:
+            poll = PollHandle.create(self, fd)
+            st = os.fstat(fd)
+            poll._nl_ident = (st.st_dev, st.st_ino)
+            polls[fd] = poll
+        return poll
+
+    def _release_poll(self, fd, poll):
+        if poll.get_reader() is None and poll.get_writer() is None:
+            self._polls.pop(fd, None)
+            poll.close()
+
+    def _ensure_fd_no_transport(self, fd):
+        fileno = _fileobj_to_fd(fd)
+        transports = self.__dict__.get('_transports')
+        if transports:
+            transport = transports.get(fileno)
+            if transport is not None and not transport.is_closing():
+                raise RuntimeError(f'File descriptor {fd!r} is used by transport {transport!r}')
+
+    def _add_reader(self, fd, callback, *args):
+        if self.is_closed():
+            raise RuntimeError('Event loop is closed')
+        fd = _fileobj_to_fd(fd)
+        handle = self._new_handle(callback, args)
+        poll = self._poll_for(fd, True)
+        old = poll.get_reader()
+        poll.set_reader(handle)
+        if old is not None:
+            old.cancel()
+        return handle
+
+    def _add_writer(self, fd, callback, *args):
+        if self.is_closed():
+            raise RuntimeError('Event loop is closed')
+        fd = _fileobj_to_fd(fd)
+        handle = self._new_handle(callback, args)
+        poll = self._poll_for(fd, True)
+        old = poll.get_writer()
+        poll.set_writer(handle)
+        if old is not None:
+            old.cancel()
+        return handle
+
+    def _remove_reader(self, fd):
+        if self.is_closed():
+            return False
+        fd = _fileobj_to_fd(fd)
+        poll = self.__dict__.get('_polls', {}).get(fd)
+        if poll is None or poll.closed or poll.get_reader() is None:
+            return False
+        handle = poll.get_reader()
+        poll.set_reader(None)
+        handle.cancel()
+        self._release_poll(fd, poll)
+        return True
+
+    def _remove_writer(self, fd):
+        if self.is_closed():
+            return False
+        fd = _fileobj_to_fd(fd)
+        poll = self.__dict__.get('_polls', {}).get(fd)
+        if poll is None or poll.closed or poll.get_writer() is None:
+            return False
+        handle = poll.get_writer()
+        poll.set_writer(None)
+        handle.cancel()
+        self._release_poll(fd, poll)
+        return True
+
+    def add_reader(self, fd, callback, *args):
+        """Call callback(*args) whenever fd is readable (level-triggered, like asyncio)."""
+        self._ensure_fd_no_transport(fd)
+        self._add_reader(fd, callback, *args)
+
+    def remove_reader(self, fd):
+        self._ensure_fd_no_transport(fd)
+        return self._remove_reader(fd)
+
+    def add_writer(self, fd, callback, *args):
+        self._ensure_fd_no_transport(fd)
+        self._add_writer(fd, callback, *args)
+
+    def remove_writer(self, fd):
+        self._ensure_fd_no_transport(fd)
+        return self._remove_writer(fd)
+
+    def _close_polls(self):
+        for poll in list(self.__dict__.get('_polls', {}).values()):
+            poll.close()
+        self.__dict__.get('_polls', {}).clear()
+
+    # -- sock_* ---------------------------------------------------------------------------------
+
+    def _check_sock(self, sock):
+        _check_ssl_socket(sock)
+        if self.get_debug() and sock.gettimeout() != 0:
+            raise ValueError('the socket must be non-blocking')
+
+    def _sock_read_done(self, fd, fut, handle=None):
+        if handle is None or not handle.cancelled():
+            self.remove_reader(fd)
+
+    def _sock_write_done(self, fd, fut, handle=None):
+        if handle is None or not handle.cancelled():
+            self.remove_writer(fd)
+
+    async def _sock_wait_read(self, sock, attempt):
+        """Call attempt() (a non-blocking socket call) until it stops raising BlockingIOError."""
+        fut = self.create_future()
+        fd = sock.fileno()
+        self._ensure_fd_no_transport(fd)
+
+        def on_readable():
+            if fut.done():
+                return
+            try:
+                result = attempt()
+            except (BlockingIOError, InterruptedError):
+                return
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                fut.set_exception(exc)
+            else:
+                fut.set_result(result)
+
+        handle = self._add_reader(fd, on_readable)
+        fut.add_done_callback(functools.partial(self._sock_read_done, fd, handle=handle))
+        return await fut
+
+    async def sock_recv(self, sock, n):
+        """Receive up to n bytes from a non-blocking socket."""
+        self._check_sock(sock)
+        try:
+            return sock.recv(n)
+        except (BlockingIOError, InterruptedError):
+            pass
+        return await self._sock_wait_read(sock, lambda: sock.recv(n))
+
+    async def sock_recv_into(self, sock, buf):
+        self._check_sock(sock)
+        try:
+            return sock.recv_into(buf)
+        except (BlockingIOError, InterruptedError):
+            pass
+        return await self._sock_wait_read(sock, lambda: sock.recv_into(buf))
+
+    async def sock_recvfrom(self, sock, bufsize):
+        self._check_sock(sock)
+        try:
+            return sock.recvfrom(bufsize)
+        except (BlockingIOError, InterruptedError):
+            pass
+        return await self._sock_wait_read(sock, lambda: sock.recvfrom(bufsize))
+
+    async def sock_recvfrom_into(self, sock, buf, nbytes=0):
+        self._check_sock(sock)
+        if not nbytes:
+            nbytes = len(buf)
+        try:
+            return sock.recvfrom_into(buf, nbytes)
+        except (BlockingIOError, InterruptedError):
+            pass
+        return await self._sock_wait_read(sock, lambda: sock.recvfrom_into(buf, nbytes))
+
+    async def sock_sendall(self, sock, data):
+        """Send all of data; returns once it is all in the kernel."""
+        self._check_sock(sock)
+        try:
+            n = sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            n = 0
+        if n == len(data):
+            return
+        fut = self.create_future()
+        fd = sock.fileno()
+        self._ensure_fd_no_transport(fd)
+        view = memoryview(data).cast('B')
+        pos = [n]
+
+        def on_writable():
+            if fut.done():
+                return
+            start = pos[0]
+            try:
+                sent = sock.send(view[start:])
+            except (BlockingIOError, InterruptedError):
+                return
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                fut.set_exception(exc)
+                return
+            start += sent
+            if start == len(view):
+                fut.set_result(None)
+            else:
+                pos[0] = start
+
+        handle = self._add_writer(fd, on_writable)
+        fut.add_done_callback(functools.partial(self._sock_write_done, fd, handle=handle))
+        return await fut
+
+    async def sock_sendto(self, sock, data, address):
+        self._check_sock(sock)
+        try:
+            return sock.sendto(data, address)
+        except (BlockingIOError, InterruptedError):
+            pass
+        fut = self.create_future()
+        fd = sock.fileno()
+        self._ensure_fd_no_transport(fd)
+
+        def on_writable():
+            if fut.done():
+                return
+            try:
+                n = sock.sendto(data, address)
+            except (BlockingIOError, InterruptedError):
+                return
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                fut.set_exception(exc)
+            else:
+                fut.set_result(n)
+
+        handle = self._add_writer(fd, on_writable)
+        fut.add_done_callback(functools.partial(self._sock_write_done, fd, handle=handle))
+        return await fut
+
+    async def sock_connect(self, sock, address):
+        """Connect a non-blocking socket; host names are resolved first."""
+        self._check_sock(sock)
+        if sock.family == socket.AF_INET or (hasattr(socket, 'AF_INET6')
+                                              and sock.family == socket.AF_INET6):
+            resolved = await self._ensure_resolved(address, family=sock.family, type=sock.type,
+                                                   proto=sock.proto)
+            _, _, _, _, address = resolved[0]
+        fut = self.create_future()
+        fd = sock.fileno()
+        try:
+            sock.connect(address)
+        except (BlockingIOError, InterruptedError):
+            self._ensure_fd_no_transport(fd)
+
+            def on_writable():
+                if fut.done():
+                    return
+                try:
+                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if err != 0:
+                        raise OSError(err, f'Connect call failed {address}')
+                except (BlockingIOError, InterruptedError):
+                    return
+                except (SystemExit, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:
+                    fut.set_exception(exc)
+                else:
+                    fut.set_result(None)
+
+            handle = self._add_writer(fd, on_writable)
+            fut.add_done_callback(functools.partial(self._sock_write_done, fd, handle=handle))
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            fut.set_exception(exc)
+        else:
+            fut.set_result(None)
+        try:
+            return await fut
+        finally:
+            fut = None   # no reference cycle through the exception's traceback
+
+    async def sock_accept(self, sock):
+        """Accept a connection: returns (conn, address), conn non-blocking."""
+        self._check_sock(sock)
+
+        def attempt():
+            conn, address = sock.accept()
+            conn.setblocking(False)
+            return conn, address
+
+        try:
+            return attempt()
+        except (BlockingIOError, InterruptedError):
+            pass
+        return await self._sock_wait_read(sock, attempt)
+
+    # -- name resolution ------------------------------------------------------------------------
+
+    async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
+        """socket.getaddrinfo in the default executor (as asyncio does)."""
+        return await self.run_in_executor(None, socket.getaddrinfo, host, port, family, type,
+                                          proto, flags)
+
+    async def getnameinfo(self, sockaddr, flags=0):
+        return await self.run_in_executor(None, socket.getnameinfo, sockaddr, flags)
+
+    async def _ensure_resolved(self, address, *, family=0, type=socket.SOCK_STREAM, proto=0,
+                               flags=0):
+        host, port = address[:2]
+        fam = _numeric_host(host, family)
+        if fam is not None and (isinstance(port, int) or port is None):
+            # Numeric address: no need to go through getaddrinfo's thread.
+            if isinstance(host, bytes):
+                host = host.decode('idna')
+            port = port or 0
+            if fam == socket.AF_INET6:
+                flowinfo = address[2] if len(address) > 2 else 0
+                scope = address[3] if len(address) > 3 else 0
+                if '%' in host:
+                    return await self.getaddrinfo(host, port, family=family, type=type,
+                                                  proto=proto, flags=flags)
+                return [(fam, type, proto or _default_proto(type), '',
+                         (host, port, flowinfo, scope))]
+            return [(fam, type, proto or _default_proto(type), '', (host, port))]
+        return await self.getaddrinfo(host, port, family=family, type=type, proto=proto,
+                                      flags=flags)
+
+
+def _default_proto(type_):
+    if type_ == socket.SOCK_STREAM:
+        return socket.IPPROTO_TCP
+    if type_ == socket.SOCK_DGRAM:
+        return socket.IPPROTO_UDP
+    return 0

@@ -1,0 +1,393 @@
+# StreamTransport: asyncio's socket transport (TCP and Unix streams) on a UVStream.
+# Semantics follow asyncio's selector transport: flow control at the write-buffer limits,
+# half-close with write_eof, eof_received's keep-open answer, close() after the buffer drains,
+# abort() at once, connection_lost exactly once. Included into _loop.pyx.
+
+cdef object _BufferedProtocol = asyncio.BufferedProtocol
+cdef Py_ssize_t _LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
+
+
+cdef class StreamTransport:
+
+    def __init__(self):
+        raise TypeError('transports are created by the loop')
+
+    @staticmethod
+    cdef StreamTransport new(BaseLoop loop, UVStream stream, object protocol, object server,
+                             bint is_unix):
+        cdef StreamTransport t = StreamTransport.__new__(StreamTransport)
+        t._loop = loop
+        t._stream = stream
+        t._server = server
+        t._is_unix = is_unix
+        t._high_water = 65536
+        t._low_water = 16384
+        t._extra = {}
+        t._set_protocol(protocol)
+        stream._transport = t
+        if server is not None:
+            server._attach(t)
+        return t
+
+    cdef _set_protocol(self, protocol):
+        self._protocol = protocol
+        self._buffered = isinstance(protocol, _BufferedProtocol)
+        if self._buffered:
+            self._get_buffer_cb = protocol.get_buffer
+            self._buffer_updated_cb = protocol.buffer_updated
+            self._data_received = None
+        else:
+            self._data_received = protocol.data_received
+            self._get_buffer_cb = None
+            self._buffer_updated_cb = None
+        self._stream._buffered = self._buffered
+
+    # -- start ----------------------------------------------------------------------------------
+
+    def _start(self, waiter=None):
+        """Schedule connection_made, then start reading (and resolve `waiter`)."""
+        self._waiter = waiter
+        self._loop._call_soon(self._call_connection_made, (), None)
+
+    def _call_connection_made(self):
+        waiter = self._waiter
+        self._waiter = None
+        try:
+            if self._closing:
+                return
+            self._protocol_connected = 1
+            self._protocol.connection_made(self)
+            if not self._closing and not self._paused_reading:
+                self._stream._read_start()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(exc)
+                waiter = None
+            self._fatal_error(exc, 'Fatal error: protocol.connection_made() call failed.')
+        finally:
+            if waiter is not None and not waiter.cancelled() and not waiter.done():
+                waiter.set_result(None)
+
+    # -- events from the stream -----------------------------------------------------------------
+
+    cdef _on_data(self, object data):
+        try:
+            self._data_received(data)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.data_received() call failed.')
+
+    cdef object _get_buffer(self, size_t hint):
+        return self._get_buffer_cb(hint)
+
+    cdef _on_buffer_filled(self, Py_ssize_t n):
+        try:
+            self._buffer_updated_cb(n)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.buffer_updated() call failed.')
+
+    cdef _on_eof(self):
+        self._stream._read_stop()
+        if self._loop._debug:
+            _logger.debug('%r received EOF', self)
+        try:
+            keep_open = self._protocol.eof_received()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.eof_received() call failed.')
+            return
+        if not keep_open:
+            self.close()
+
+    cdef _on_read_error(self, exc):
+        if isinstance(exc, RuntimeError) or not isinstance(exc, OSError):
+            self._fatal_error(exc, 'Fatal error: protocol.get_buffer() call failed.')
+        else:
+            self._fatal_error(exc, 'Fatal read error on socket transport')
+
+    cdef _on_write_done(self, int status):
+        if status < 0:
+            if status != uv.UV_ECANCELED and not self._conn_lost:
+                self._fatal_error(convert_uv_error(status), 'Fatal write error on socket transport')
+            return
+        self._maybe_resume_protocol()
+        if self._stream._write_reqs == 0 and self._closing and not self._conn_lost:
+            self._conn_lost += 1
+            self._loop._call_soon(self._call_connection_lost, (None,), None)
+
+    cdef _on_shutdown(self, int status):
+        pass
+
+    cdef _on_stream_closed(self):
+        self._stream_closed = 1
+
+    # -- flow control ---------------------------------------------------------------------------
+
+    cdef _maybe_pause_protocol(self):
+        if self._stream._write_bytes <= self._high_water or self._protocol_paused:
+            return
+        self._protocol_paused = 1
+        try:
+            self._protocol.pause_writing()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._loop.call_exception_handler({
+                'message': 'protocol.pause_writing() failed',
+                'exception': exc, 'transport': self, 'protocol': self._protocol})
+
+    cdef _maybe_resume_protocol(self):
+        if self._protocol_paused and self._stream._write_bytes <= self._low_water:
+            self._protocol_paused = 0
+            try:
+                self._protocol.resume_writing()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                self._loop.call_exception_handler({
+                    'message': 'protocol.resume_writing() failed',
+                    'exception': exc, 'transport': self, 'protocol': self._protocol})
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
+        self._high_water = high
+        self._low_water = low
+        self._maybe_pause_protocol()
+
+    def get_write_buffer_limits(self):
+        return (self._low_water, self._high_water)
+
+    def get_write_buffer_size(self):
+        return self._stream._write_bytes
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def write(self, data):
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f'data argument must be a bytes-like object, not '
+                            f'{type(data).__name__!r}')
+        if self._eof:
+            raise RuntimeError('Cannot call write() after write_eof()')
+        if not data:
+            return
+        if self._conn_lost:
+            if self._conn_lost >= _LOG_THRESHOLD_FOR_CONNLOST_WRITES:
+                _logger.warning('socket.send() raised exception.')
+            self._conn_lost += 1
+            return
+        try:
+            if not self._stream._write(data, None):
+                self._maybe_pause_protocol()
+        except OSError as exc:
+            self._fatal_error(exc, 'Fatal write error on socket transport')
+
+    def writelines(self, list_of_data):
+        self.write(b''.join(list_of_data))
+
+    def write_eof(self):
+        if self._closing or self._eof:
+            return
+        self._eof = 1
+        try:
+            self._stream._shutdown()
+        except OSError as exc:
+            if exc.errno != errno_ENOTCONN:
+                self._fatal_error(exc, 'Fatal error on write_eof')
+
+    def can_write_eof(self):
+        return True
+
+    # -- reading control ------------------------------------------------------------------------
+
+    def pause_reading(self):
+        if self._closing or self._paused_reading:
+            return
+        self._paused_reading = 1
+        self._stream._read_stop()
+        if self._loop._debug:
+            _logger.debug('%r pauses reading', self)
+
+    def resume_reading(self):
+        if self._closing or not self._paused_reading:
+            return
+        self._paused_reading = 0
+        if self._protocol_connected:
+            self._stream._read_start()
+        if self._loop._debug:
+            _logger.debug('%r resumes reading', self)
+
+    def is_reading(self):
+        return not self._paused_reading and not self._closing
+
+    # -- closing --------------------------------------------------------------------------------
+
+    def is_closing(self):
+        return bool(self._closing)
+
+    def close(self):
+        if self._closing:
+            return
+        self._closing = 1
+        self._stream._read_stop()
+        if self._stream._write_reqs == 0:
+            self._conn_lost += 1
+            self._loop._call_soon(self._call_connection_lost, (None,), None)
+
+    def abort(self):
+        self._force_close(None)
+
+    cdef _fatal_error(self, exc, str message):
+        if isinstance(exc, OSError):
+            if self._loop._debug:
+                _logger.debug('%r: %s', self, message, exc_info=True)
+        else:
+            self._loop.call_exception_handler({
+                'message': message, 'exception': exc,
+                'transport': self, 'protocol': self._protocol})
+        self._force_close(exc)
+
+    def _force_close(self, exc):
+        if self._conn_lost:
+            return
+        self._closing = 1
+        self._stream._read_stop()
+        self._conn_lost += 1
+        self._loop._call_soon(self._call_connection_lost, (exc,), None)
+
+    def _call_connection_lost(self, exc):
+        try:
+            if self._protocol_connected:
+                self._protocol.connection_lost(exc)
+        finally:
+            self._stream._close()
+            self._protocol = None
+            self._data_received = None
+            self._get_buffer_cb = None
+            self._buffer_updated_cb = None
+            server = self._server
+            if server is not None:
+                self._server = None
+                server._detach(self)
+
+    # -- information ----------------------------------------------------------------------------
+
+    def get_extra_info(self, name, default=None):
+        if name in self._extra:
+            return self._extra[name]
+        value = default
+        try:
+            if name == 'socket':
+                value = self._make_socket()
+            elif name == 'sockname':
+                value = self._stream.getsockname()
+            elif name == 'peername':
+                value = self._stream.getpeername()
+            else:
+                return default
+        except (OSError, RuntimeError):
+            return default
+        self._extra[name] = value
+        return value
+
+    def _make_socket(self):
+        if self._stream._handle == NULL:
+            return None
+        return _PseudoSocket(self._stream.fileno())
+
+    def set_protocol(self, protocol):
+        self._set_protocol(protocol)
+
+    def get_protocol(self):
+        return self._protocol
+
+    def is_unix(self):
+        return bool(self._is_unix)
+
+    @property
+    def _sock_fd(self):
+        return self._stream.fileno() if self._stream._handle != NULL else -1
+
+    def __repr__(self):
+        state = 'closing' if self._closing else 'open'
+        kind = 'UnixTransport' if self._is_unix else 'TCPTransport'
+        return f'<{kind} {state} fd={self._sock_fd}>'
+
+    def __del__(self):
+        if not self._closing and self._stream is not None and not self._stream._closing:
+            warnings.warn(f'unclosed transport {self!r}', ResourceWarning, source=self)
+            self._stream._close()
+
+
+import errno as _errno_mod
+cdef int errno_ENOTCONN = _errno_mod.ENOTCONN
+
+
+class _PseudoSocket:
+    """What get_extra_info('socket') gives: a socket-like view of the transport's fd that can
+    be inspected and configured but does not own (or close) it."""
+
+    __slots__ = ('_fd', 'family', 'type', 'proto')
+
+    def __init__(self, fd):
+        self._fd = fd
+        s = socket.socket(fileno=fd)
+        try:
+            self.family = s.family
+            self.type = s.type
+            self.proto = s.proto
+        finally:
+            s.detach()
+
+    def _call(self, name, *args):
+        s = socket.socket(self.family, self.type, self.proto, fileno=self._fd)
+        try:
+            return getattr(s, name)(*args)
+        finally:
+            s.detach()
+
+    def fileno(self):
+        return self._fd
+
+    def getsockname(self):
+        return self._call('getsockname')
+
+    def getpeername(self):
+        return self._call('getpeername')
+
+    def getsockopt(self, *args):
+        return self._call('getsockopt', *args)
+
+    def setsockopt(self, *args):
+        return self._call('setsockopt', *args)
+
+    def gettimeout(self):
+        return 0
+
+    def setblocking(self, flag):
+        if flag:
+            raise ValueError('the socket of a transport must stay non-blocking')
+
+    def __repr__(self):
+        return f'<nixloop socket fd={self._fd} family={self.family!r} type={self.type!r}>'
+
+
+def _new_stream_transport(BaseLoop loop, UVStream stream, protocol, server=None, waiter=None,
+                          bint is_unix=False, extra=None):
+    """Create the transport for `stream`, attach it to `server`, and schedule
+    connection_made (and the waiter's result)."""
+    cdef StreamTransport t = StreamTransport.new(loop, stream, protocol, server, is_unix)
+    if extra:
+        t._extra.update(extra)
+    t._start(waiter)
+    return t
