@@ -102,6 +102,7 @@ cdef class BaseLoop:
     cdef TimerHandle _call_at(self, double when, object callback, tuple args, object context)
     cdef _arm_timer(self)
     cdef _timer_cancelled(self, TimerHandle h)
+    cdef _on_prepare(self)
     cdef _on_check(self)
     cdef _run_ready(self)
     cdef _run_ready_debug(self, list todo, Py_ssize_t i)

@@ -69,10 +69,17 @@ cdef void _cb_idle(uv.uv_idle_t* h) noexcept nogil:
 
 
 cdef void _cb_prepare(uv.uv_prepare_t* h) noexcept nogil:
-    # Last phase before the poll: if the poll may block, let other threads run meanwhile.
-    # (With the idle handle active it will not block. uv_backend_timeout() cannot tell: it
-    # answers 0 whenever watchers wait to be registered, even if the poll then blocks.)
-    if not (<LoopInternals*>h.data).idle_active:
+    # Last phase before the poll (the GIL is held here). Callbacks that became ready after the
+    # check phase ran (scheduled by the check phase itself, close callbacks, timers) run now,
+    # before this poll's I/O: asyncio runs what was ready before the I/O handlers of the next
+    # select. Then, if the poll may block, let other threads run meanwhile.
+    cdef LoopInternals* c = <LoopInternals*>h.data
+    if c.idle_active:
+        with gil:
+            (<BaseLoop>c.owner)._on_prepare()
+    if not c.idle_active:
+        # (uv_backend_timeout() cannot tell: it answers 0 whenever watchers wait to be
+        # registered, even if the poll then blocks.)
         nl_gil_release()
 
 
@@ -397,12 +404,27 @@ cdef class BaseLoop:
         if isinstance(handle, TimerHandle):
             self._timer_cancelled(<TimerHandle>handle)
 
-    # -- the check phase ------------------------------------------------------------------------
+    # -- the prepare and check phases -----------------------------------------------------------
+
+    cdef _on_prepare(self):
+        if not PyList_GET_SIZE(self._ready) or self._pending_exc is not None:
+            return
+        self._in_check = 1
+        try:
+            self._run_ready()
+        except BaseException as exc:
+            if self._pending_exc is None:
+                self._pending_exc = exc
+            uv.uv_stop(self.uvloop)
+        finally:
+            self._in_check = 0
+
 
     cdef _on_check(self):
         cdef TimerHeap heap = self._timers
         cdef TimerHandle t
         cdef double now
+        cdef bint stopping = self._stopping
         self._in_check = 1
         try:
             if heap.size:
@@ -414,7 +436,8 @@ cdef class BaseLoop:
                         self._timers_cancelled -= 1
                     else:
                         self._ready.append(t)
-            if PyList_GET_SIZE(self._ready):
+            if PyList_GET_SIZE(self._ready) and not stopping and self._pending_exc is None:
+                # (After stop(), what I/O callbacks scheduled waits for the next run.)
                 self._run_ready()
         except BaseException as exc:
             # KeyboardInterrupt / SystemExit out of a callback: run_forever() re-raises it.

@@ -576,10 +576,19 @@ class NodeSystemError(NodeError, OSError):
         return self._node_message
 
 
-_system_classes: dict[type, type] = {}
+_system_classes: dict[type, type] = {}   # Python OSError subclass -> our class
+_system_by_errno: dict[int | None, type] = {}
 
 
 def _system_class(os_errno: int | None) -> type:
+    """The NodeSystemError subclass for ``os_errno``, built once and cached.
+
+    The Python base is the class ``OSError(os_errno, ...)`` itself picks
+    (ConnectionRefusedError, BrokenPipeError, FileNotFoundError, ...).
+    """
+    cls = _system_by_errno.get(os_errno)
+    if cls is not None:
+        return cls
     base = type(OSError(os_errno, "")) if os_errno else OSError
     cls = _system_classes.get(base)
     if cls is None:
@@ -587,6 +596,7 @@ def _system_class(os_errno: int | None) -> type:
         cls = NodeSystemError if base is OSError else type(
             name, (NodeSystemError, base), {"__module__": __name__, "__qualname__": name})
         _system_classes[base] = cls
+    _system_by_errno[os_errno] = cls
     return cls
 
 

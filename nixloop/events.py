@@ -39,8 +39,9 @@ Storage (performance): ``self._events`` maps an event to its single listener,
 or to a *tuple* of listeners when there are several.  Tuples are immutable, so
 adding or removing builds a new tuple and ``emit`` iterates the old one: the
 snapshot costs nothing per emit.  Subclasses need not call
-``super().__init__()``: the class-level ``_events`` is a shared empty dict, replaced by a real dict on the first ``on()``, so ``emit`` has no
-extra branch for it (the shared empty dict is never written).
+``super().__init__()``: the class-level ``_events`` is a shared empty dict,
+replaced by a per-instance dict on the first ``on()`` (the shared one is never
+written), so ``emit`` has no extra branch for it.
 
 camelCase names are Node's; every one has a snake_case alias
 (``add_listener``, ``listener_count``, ...) made by :mod:`nixloop._aliases`,
@@ -51,14 +52,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import types
 import warnings
 import weakref
 from typing import Any, Callable, Hashable
 
 from ._aliases import SnakeAliases, alias_module, snake_aliases
 from .errors import (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, ERR_UNHANDLED_ERROR,
-                     NodeError, inspect as _js_inspect)
+                     inspect as _js_inspect)
 
 __all__ = [
     "EventEmitter", "Symbol", "errorMonitor", "captureRejectionSymbol",

@@ -68,17 +68,30 @@ def open_fds():
     return set(os.listdir('/proc/self/fd'))
 
 
+def _close_loop(lp):
+    if not lp.is_closed() and not lp.is_running():
+        try:
+            lp.run_until_complete(lp.shutdown_default_executor())
+        except Exception:
+            pass
+        lp.close()
+
+
 @pytest.fixture
-def no_fd_leak():
-    """Fails the test if it leaves file descriptors open."""
+def no_fd_leak(request):
+    """Fails the test if it leaves file descriptors open (the test's loop is closed first)."""
     gc.collect()
     before = open_fds()
     yield
+    for name in ('loop', 'nloop'):
+        if name in request.fixturenames:
+            _close_loop(request.getfixturevalue(name))
     gc.collect()
     after = open_fds()
     leaked = {fd for fd in after - before if os.path.exists(f'/proc/self/fd/{fd}')}
     assert not leaked, f'fds left open: {sorted(leaked)} -> ' + ', '.join(
-        os.readlink(f'/proc/self/fd/{fd}') for fd in sorted(leaked) if os.path.exists(f'/proc/self/fd/{fd}'))
+        os.readlink(f'/proc/self/fd/{fd}') for fd in sorted(leaked)
+        if os.path.exists(f'/proc/self/fd/{fd}'))
 
 
 def uvloop_differs(loop_kind, reason):
