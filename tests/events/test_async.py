@@ -11,8 +11,9 @@ from nixloop import errors
 from nixloop.events import EventEmitter, captureRejectionSymbol, on, once
 
 
-def run(coro):
-    return asyncio.run(coro)
+def run(coro, timeout=10):
+    """Run ``coro`` on a fresh stdlib loop; a hang fails the test instead of blocking."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 async def settle(n=5):
