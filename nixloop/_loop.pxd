@@ -102,6 +102,7 @@ cdef class BaseLoop:
     cdef TimerHandle _call_at(self, double when, object callback, tuple args, object context)
     cdef _arm_timer(self)
     cdef _timer_cancelled(self, TimerHandle h)
+    cdef _run(self, bint until_idle)
     cdef _on_prepare(self)
     cdef _on_check(self)
     cdef _run_ready(self)
@@ -120,4 +121,7 @@ include "handles/stream.pxd"
 include "handles/tcp.pxd"
 include "handles/pipe.pxd"
 include "handles/poll.pxd"
+include "handles/timer.pxd"
+include "handles/idle.pxd"
+include "handles/async_.pxd"
 include "transport.pxd"

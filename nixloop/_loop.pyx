@@ -504,6 +504,15 @@ cdef class BaseLoop:
 
     def run_forever(self):
         """Run the loop until stop() is called."""
+        self._run(False)
+
+    def run_until_idle(self):
+        """Run until stop() is called or nothing keeps the loop alive any more: no referenced
+        libuv handle (server, socket, timer of the Node-style API), no pending asyncio timer or
+        ready callback. This is Node's process lifetime (libuv's UV_RUN_DEFAULT)."""
+        self._run(True)
+
+    cdef _run(self, bint until_idle):
         self._check_closed()
         self._check_running()
         old_hooks = sys.get_asyncgen_hooks()
@@ -514,6 +523,12 @@ cdef class BaseLoop:
             self._set_coroutine_origin_tracking(True)
         _set_running_loop(self)
         self._running = 1
+        if until_idle:
+            # The loop's own check handle must not keep it alive, but pending asyncio work
+            # (the shared timer, the idle handle while callbacks are ready) must.
+            uv.uv_unref(<uv.uv_handle_t*>&self.c.check)
+            uv.uv_ref(<uv.uv_handle_t*>&self.c.timer)
+            uv.uv_ref(<uv.uv_handle_t*>&self.c.idle)
         try:
             self._setup_signal_wakeup()
             uv.uv_check_start(&self.c.check, _cb_check)
@@ -530,6 +545,8 @@ cdef class BaseLoop:
                     raise exc
                 if self._stopping:
                     break
+                if until_idle and not uv.uv_loop_alive(self.uvloop):
+                    break
         finally:
             nl_gil_acquire()
             self._stopping = 0
@@ -537,6 +554,10 @@ cdef class BaseLoop:
             self._thread_id = 0
             if self._internals_open:
                 uv.uv_check_stop(&self.c.check)
+                if until_idle:
+                    uv.uv_ref(<uv.uv_handle_t*>&self.c.check)
+                    uv.uv_unref(<uv.uv_handle_t*>&self.c.timer)
+                    uv.uv_unref(<uv.uv_handle_t*>&self.c.idle)
             self._teardown_signal_wakeup()
             _set_running_loop(None)
             if self._debug:
@@ -752,4 +773,7 @@ include "handles/stream.pyx"
 include "handles/tcp.pyx"
 include "handles/pipe.pyx"
 include "handles/poll.pyx"
+include "handles/timer.pyx"
+include "handles/idle.pyx"
+include "handles/async_.pyx"
 include "transport.pyx"

@@ -1,0 +1,3 @@
+cdef class UVAsync(UVHandle):
+    cdef object _callback
+    cdef _fire(self)
