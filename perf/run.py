@@ -123,6 +123,37 @@ def proc_cpu_seconds(pid):
         return None
 
 
+def machine_busy_seconds():
+    """CPU seconds spent by all processes (user, nice, system, steal) on all CPUs, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (v[0] + v[1] + v[2] + (v[7] if len(v) > 7 else 0)) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def background_load(seconds=0.3):
+    """Cores' worth of CPU the machine uses right now (excluding our own sleeping harness)."""
+    m0, t0 = machine_busy_seconds(), time.monotonic()
+    time.sleep(seconds)
+    m1, t1 = machine_busy_seconds(), time.monotonic()
+    if m0 is None or m1 is None:
+        return None
+    return (m1 - m0) / (t1 - t0)
+
+
+def wait_quiet(limit_s, threshold=0.25):
+    """Wait up to limit_s seconds for the machine to be quiet (< threshold of a core busy)."""
+    if limit_s <= 0:
+        return None
+    deadline = time.monotonic() + limit_s
+    load = background_load(0.2)
+    while load is not None and load > threshold and time.monotonic() < deadline:
+        load = background_load(0.5)
+    return load
+
+
 def proc_rss_bytes(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -146,6 +177,9 @@ class Env:
         self.child_env = self._child_env()
         self.competitors = {}
         self.build = {}
+        self.want = {c.strip() for c in args.competitors.split(",") if c.strip()}
+        if self.want:
+            self.want.add("uvloop")  # the reference of every ratio
 
     def _pinning(self, disabled):
         ncpu = os.cpu_count() or 1
@@ -343,7 +377,7 @@ class ServerSpec:
         info = env.competitors.get(self.competitor, {})
         if not info.get("available"):
             return f"{self.competitor} unavailable: {info.get('error', 'not found')}"
-        if self.kind == "net":
+        if self.competitor == "nixloop" and self.kind == "net":
             f = info.get("features", {}).get("nixloop.net")
             if f is not True:
                 return f"nixloop.net unavailable: {f}"
@@ -370,6 +404,12 @@ class Workload:
             self.title = f"RSS per idle {transport.upper()} connection ({conns} connections)"
 
     def servers(self, env):
+        specs = self._servers(env)
+        if env.want:
+            specs = [s for s in specs if s.competitor in env.want]
+        return specs
+
+    def _servers(self, env):
         specs = []
         for loop in PY_LOOPS:
             for kind in self.kinds:
@@ -464,6 +504,7 @@ def run_loadgen(env, target, mode, conns, size, duration, warmup, server_pid=Non
         "--mode", mode, "-c", str(conns), "-s", str(size), "-d", str(duration), "-w", str(warmup),
         "--timeout", "5"] + list(extra)
     c0 = proc_cpu_seconds(server_pid) if server_pid else None
+    m0 = machine_busy_seconds()
     t0 = time.monotonic()
     p = CHILDREN.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -475,6 +516,7 @@ def run_loadgen(env, target, mode, conns, size, duration, warmup, server_pid=Non
         CHILDREN.stop(p)
     wall = time.monotonic() - t0
     c1 = proc_cpu_seconds(server_pid) if server_pid else None
+    m1 = machine_busy_seconds()
     lines = out.decode(errors="replace").strip().splitlines()
     try:
         res = json.loads(lines[-1])
@@ -487,6 +529,10 @@ def run_loadgen(env, target, mode, conns, size, duration, warmup, server_pid=Non
     if c0 is not None and c1 is not None and wall > 0:
         # Server CPU over the whole load-generator run (warm-up included), as a share of one core.
         res["server_cpu_share"] = (c1 - c0) / res.get("total_wall_s", wall)
+        if m0 is not None and m1 is not None:
+            # Everything else the machine did meanwhile (other users' builds...), in cores.
+            other = (m1 - m0) - (c1 - c0) - res.get("total_cpu_s", 0.0)
+            res["background_cpu"] = max(0.0, other) / wall
     return res
 
 
@@ -553,9 +599,7 @@ class Progress:
         log(f"[{self.i:3d}/{self.total}] {el:6.1f}s  {msg}")
 
 
-def run_echo_like(w, env, cfg, progress, tmpdir):
-    specs = w.servers(env)
-    rows = [Row(w.id, s) for s in specs]
+def run_echo_like(w, env, cfg, progress, tmpdir, rows):
     live = {}
     try:
         for i, row in enumerate(rows):
@@ -582,11 +626,13 @@ def run_echo_like(w, env, cfg, progress, tmpdir):
                     row.status, row.reason = "failed", f"server exited (status {proc.returncode})"
                     progress.step(f"{w.id:22s} {row.spec.name:18s} failed: {row.reason}")
                     continue
+                wait_quiet(env.args.wait_idle)
                 try:
                     res = run_loadgen(env, target, "echo" if w.group == "echo" else "connrate",
                                       w.conns, w.size, cfg["duration"], cfg["warmup"], proc.pid)
                 except Failed as exc:
                     row.runs.append(None)
+                    row.reason = str(exc)
                     progress.step(f"{w.id:22s} {row.spec.name:18s} rep {rep + 1}/{reps}: FAILED {exc}")
                     if proc.poll() is not None:
                         row.status, row.reason = "failed", str(exc)
@@ -598,18 +644,18 @@ def run_echo_like(w, env, cfg, progress, tmpdir):
                     f"{w.id:22s} {row.spec.name:18s} rep {rep + 1}/{reps}: {res['rps']:>10,.0f} {unit}"
                     f"  p50 {lat['p50']:7.0f} us  p99 {lat['p99']:7.0f} us"
                     f"  lg cpu {res['cpu_share'] * 100:3.0f}%  srv cpu {res.get('server_cpu_share', 0) * 100:3.0f}%"
+                    f"  bg {res.get('background_cpu', 0) * 100:3.0f}%"
                     + (f"  errors {res['errors']}" if res.get("errors") else ""))
         for row in rows:
             if row.status == "ok" and not any(row.runs):
-                row.status, row.reason = "failed", row.reason or "no successful run"
+                row.status, row.reason = "failed", f"no successful run ({row.reason or 'unknown'})"
     finally:
         for proc, _ in live.values():
             CHILDREN.stop(proc)
     return rows
 
 
-def run_idle(w, env, cfg, progress, tmpdir):
-    rows = [Row(w.id, s) for s in w.servers(env)]
+def run_idle(w, env, cfg, progress, tmpdir, rows):
     for i, row in enumerate(rows):
         why = row.spec.unavailable(env)
         if why:
@@ -645,8 +691,7 @@ def run_idle(w, env, cfg, progress, tmpdir):
                 raise Failed(f"idle connections not established: {first.get('error', first)}")
             time.sleep(0.5)
             rss1 = proc_rss_bytes(proc.pid)
-            lg.stdin.close()
-            out, _ = lg.communicate(timeout=30)
+            out, _ = lg.communicate(timeout=30)  # closes its stdin: the signal to let go
             last = json.loads(out.decode().strip().splitlines()[-1])
             if last.get("errors"):
                 raise Failed(f"{last['errors']} idle connections were dropped")
@@ -670,7 +715,7 @@ def run_idle(w, env, cfg, progress, tmpdir):
 
 
 def run_micro(env, cfg, progress, benches):
-    loops = [l for l in PY_LOOPS]
+    loops = [l for l in PY_LOOPS if not env.want or l in env.want or "uvloop" == l]
     rows = {(b, l): {"bench": b, "loop": l, "status": "ok", "reason": None, "runs": []}
             for b in benches for l in loops}
     for l in loops:
@@ -717,6 +762,32 @@ def run_micro(env, cfg, progress, benches):
     return list(rows.values())
 
 
+def run_emit(env, mode, progress):
+    """perf/bench_emit.py (EventEmitter.emit vs pyee vs a plain list; written separately): run it
+    pinned like the servers and keep its text output for the report."""
+    script = os.path.join(PERF, "bench_emit.py")
+    if not os.path.exists(script):
+        return {"status": "skipped", "reason": "perf/bench_emit.py not present"}
+    extra = ["--repeat", "3", "--number", "100000"] if mode == "quick" else []
+    argv = env.server_pin + [sys.executable, script] + extra
+    p = CHILDREN.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=env.child_env, cwd=ROOT)
+    try:
+        out, err = p.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "reason": "timed out after 300 s"}
+    finally:
+        CHILDREN.stop(p)
+    if p.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {p.returncode}"]
+        progress.step(f"emit: failed: {tail[0]}")
+        return {"status": "failed", "reason": tail[0][:300]}
+    text = out.decode(errors="replace").rstrip()
+    last = [l for l in text.splitlines() if l.strip()][-1:]
+    progress.step(f"emit: {last[0] if last else 'done'}")
+    return {"status": "ok", "output": text}
+
+
 # --------------------------------------------------------------------------------------------
 # reports
 
@@ -729,6 +800,10 @@ def fmt_num(x, digits=0):
     return f"{x:,.{digits}f}"
 
 
+def pct(x):
+    return "-" if x is None else f"{x * 100:.0f}%"
+
+
 def fmt_ratio(x):
     return "-" if x is None else f"{x:.2f}x"
 
@@ -736,13 +811,17 @@ def fmt_ratio(x):
 def echo_table(w, rows):
     """(header, lines) for one workload; lines are lists of cells."""
     unit = "req/s" if w.group == "echo" else "conn/s"
-    head = ["server", f"{unit} median", "min-max", "x uvloop", "MiB/s", "p50 us", "p99 us", "lg CPU", "srv CPU"]
+    head = ["server", f"{unit} median", "min-max", "x uvloop", "MiB/s", "p50 us", "p99 us", "lg CPU", "srv CPU",
+            "bg CPU"]
     lines = []
     for row in rows:
         if row.status != "ok":
             lines.append([row.spec.name, f"{row.status}: {row.reason}"])
             continue
         rps = summarize(row.metric("rps"))
+        if rps is None:
+            lines.append([row.spec.name, "no data"])
+            continue
         ref = reference_row(rows, row.spec)
         ratio = paired_ratio(row.metric("rps"), ref.metric("rps")) if ref else None
         p50 = med([r["latency_us"]["p50"] if r else None for r in row.runs])
@@ -754,7 +833,8 @@ def echo_table(w, rows):
                       f"{fmt_num(rps['min'])}-{fmt_num(rps['max'])}", fmt_ratio(ratio),
                       fmt_num(med(row.metric("mib_s")), 1) if w.group == "echo" else "-",
                       fmt_num(p50), fmt_num(p99),
-                      "-" if lg is None else f"{lg * 100:.0f}%", "-" if srv is None else f"{srv * 100:.0f}%"])
+                      "-" if lg is None else f"{lg * 100:.0f}%", "-" if srv is None else f"{srv * 100:.0f}%",
+                      pct(med(row.metric("background_cpu")))])
     return head, lines
 
 
@@ -780,11 +860,16 @@ def micro_table(mrows, benches):
     for b in benches:
         ref = by.get((b, "uvloop"))
         for l in PY_LOOPS:
+            if (b, l) not in by:
+                continue
             r = by[(b, l)]
             if r["status"] != "ok":
                 lines.append([MICRO_LABELS[b], l, f"{r['status']}: {r['reason']}"])
                 continue
             s = summarize(r["runs"])
+            if s is None:
+                lines.append([MICRO_LABELS[b], l, "no data"])
+                continue
             ratio = paired_ratio(r["runs"], ref["runs"]) if ref and ref["status"] == "ok" else None
             lines.append([MICRO_LABELS[b], l, fmt_num(s["median"]), f"{fmt_num(s['min'])}-{fmt_num(s['max'])}",
                           fmt_ratio(ratio)])
@@ -826,11 +911,15 @@ def lg_share_summary(all_rows):
                         shares.append((r["cpu_share"], r.get("server_cpu_share"), row.spec.name, _w.id))
     if not shares:
         return None
+    bgs = [r.get("background_cpu") for _w, rows in all_rows for row in rows if row.status == "ok"
+           for r in row.runs if r and r.get("background_cpu") is not None]
     shares.sort()
     top = shares[-1]
     return {"median": statistics.median(s[0] for s in shares), "max": top[0], "max_server": top[2],
             "max_workload": top[3],
-            "client_bound_runs": sum(1 for s in shares if s[0] >= CLIENT_BOUND), "runs": len(shares)}
+            "client_bound_runs": sum(1 for s in shares if s[0] >= CLIENT_BOUND), "runs": len(shares),
+            "background_median": statistics.median(bgs) if bgs else None,
+            "background_max": max(bgs) if bgs else None}
 
 
 def charts(outdir, all_rows, mrows, benches):
@@ -890,7 +979,7 @@ def charts(outdir, all_rows, mrows, benches):
                 ax.set_ylabel("latency us")
                 ax.set_title(w.id, fontsize=9)
                 if k == 0:
-                    ax.legend(fontsize=7)
+                    fig.legend(*ax.get_legend_handles_labels(), loc="upper right", fontsize=8)
             for k in range(len(ew), nrow * cols):
                 axes[k // cols][k % cols].axis("off")
             fig.tight_layout()
@@ -905,8 +994,8 @@ def charts(outdir, all_rows, mrows, benches):
         for j, l in enumerate(PY_LOOPS):
             xs, ys = [], []
             for i, b in enumerate(benches):
-                r, ref = by[(b, l)], by[(b, "uvloop")]
-                if r["status"] == "ok" and ref["status"] == "ok":
+                r, ref = by.get((b, l)), by.get((b, "uvloop"))
+                if r and ref and r["status"] == "ok" and ref["status"] == "ok":
                     xs.append(i + (j - (len(PY_LOOPS) - 1) / 2) * width)
                     ys.append(paired_ratio(r["runs"], ref["runs"]) or 0)
             if xs:
@@ -949,7 +1038,7 @@ def estimate_seconds(work, cfg, nservers, micro):
             t += k * (cfg["reps"] * (cfg["duration"] + cfg["warmup"] + 0.15) + 0.4)
     if micro:
         t += cfg["micro_reps"] * len(MICRO_BENCHES) * len(PY_LOOPS) * (cfg["micro_duration"] + 2 * cfg["micro_warmup"] + 0.25)
-    return t
+    return t + 15
 
 
 # --------------------------------------------------------------------------------------------
@@ -961,15 +1050,19 @@ def main(argv=None):
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_const", dest="mode", const="quick", help="the default")
     g.add_argument("--full", action="store_const", dest="mode", const="full")
-    ap.add_argument("--only", default="", help="comma list: micro, echo, connrate, idle, or a workload "
+    ap.add_argument("--only", default="", help="comma list: micro, emit, echo, connrate, idle, or a workload "
                                                 "id prefix such as echo-unix, echo-tcp-1KiB")
     ap.add_argument("--competitors", default="", help="comma list of asyncio,uvloop,nixloop,rloop,node,c "
-                                                      "(default: all available)")
+                                                      "(default: all available; uvloop, the reference "
+                                                      "of the ratios, is always included)")
     ap.add_argument("--reps", type=int, help="interleaved repetitions per figure")
     ap.add_argument("--duration", type=float, help="measured seconds per load-generator run")
     ap.add_argument("--warmup", type=float, help="warm-up seconds per load-generator run")
     ap.add_argument("--idle-conns", type=int, help="connections of the idle-RSS workload")
     ap.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
+    ap.add_argument("--wait-idle", type=float, default=0.0, metavar="S",
+                    help="before each load run, wait up to S seconds for other processes to go quiet "
+                         "(useful on a shared machine; default 0)")
     ap.add_argument("--no-build", action="store_true", help="do not run make -C perf/c")
     ap.add_argument("--uv-prefix", default=os.environ.get("NIXLOOP_PERF_UV_PREFIX",
                                                           os.path.join(ROOT, "vendor", "prefix")),
@@ -987,31 +1080,38 @@ def main(argv=None):
         cfg["micro_reps"] = args.reps
     tokens = [t.strip() for t in args.only.split(",") if t.strip()]
     want = {c.strip() for c in args.competitors.split(",") if c.strip()}
+    if want:
+        want.add("uvloop")
 
     nofile_soft, nofile_hard = raise_nofile()
     if cfg["idle_conns"] + 256 > nofile_soft:
         cfg["idle_conns"] = max(100, nofile_soft - 256)
     work = [w for w in workloads_for(mode, cfg["idle_conns"]) if selected(tokens, w.group, w.id)]
-    do_micro = selected(tokens, "micro", "micro")
+    micro_benches = [b for b in MICRO_BENCHES if selected(tokens, "micro", f"micro-{b}")]
+    do_micro = bool(micro_benches)
+    do_emit = selected(tokens, "emit", "emit")
     if args.list:
         for w in work:
             print(w.id, "-", w.title)
         if do_micro:
-            for b in MICRO_BENCHES:
+            for b in micro_benches:
                 print(f"micro-{b} - {MICRO_LABELS[b]}")
+        if do_emit:
+            print("emit - EventEmitter.emit vs pyee (perf/bench_emit.py)")
         return 0
 
     env = Env(args)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     started = datetime.datetime.now(datetime.timezone.utc)
     tmpdir = tempfile.mkdtemp(prefix="nixloop-perf-")
-    old_term = signal.getsignal(signal.SIGTERM)
-
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_term)
-    all_rows, mrows = [], []
+    old_handlers = {}
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        old_handlers[sig] = signal.getsignal(sig)
+        signal.signal(sig, on_term)
+    all_rows, mrows, emit = [], [], None
     interrupted = False
     try:
         log(f"nixloop perf: {mode} mode, python {sys.version.split()[0]} ({sys.executable})")
@@ -1019,6 +1119,10 @@ def main(argv=None):
         if not env.server_pin:
             log("WARNING: server and load generator are not pinned apart; figures are noisier")
         log(f"open files limit: soft {nofile_soft}, hard {nofile_hard}")
+        bg = background_load(0.5)
+        if bg is not None and bg > 0.25:
+            log(f"WARNING: the machine is busy before we start ({bg * 100:.0f}% of a core used by other "
+                "processes); figures will be noisy (see the bg CPU column; --wait-idle S may help)")
         if work and not args.no_build:
             env.build = build_c(env, args.uv_prefix)
         elif work:
@@ -1052,22 +1156,28 @@ def main(argv=None):
             n = len(w.servers(env))
             total += n if w.group == "idle" else n * cfg["reps"]
         if do_micro:
-            total += cfg["micro_reps"] * len(MICRO_BENCHES) * len(PY_LOOPS)
+            total += cfg["micro_reps"] * len(micro_benches) * len(PY_LOOPS)
+        total += 1 if do_emit else 0
         log(f"{len(work)} workloads{' + micro' if do_micro else ''}; about {est / 60:.1f} min at most")
         progress = Progress(total)
         if do_micro:
-            mrows = run_micro(env, cfg, progress, MICRO_BENCHES)
+            mrows = run_micro(env, cfg, progress, micro_benches)
+        if do_emit:
+            emit = run_emit(env, mode, progress)
         for w in work:
+            rows = [Row(w.id, spec) for spec in w.servers(env)]
+            all_rows.append((w, rows))  # filled in place, so an interruption keeps what was measured
             if w.group == "idle":
-                all_rows.append((w, run_idle(w, env, cfg, progress, tmpdir)))
+                run_idle(w, env, cfg, progress, tmpdir, rows)
             else:
-                all_rows.append((w, run_echo_like(w, env, cfg, progress, tmpdir)))
+                run_echo_like(w, env, cfg, progress, tmpdir, rows)
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: reporting what was measured")
     finally:
         CHILDREN.kill_all()
-        signal.signal(signal.SIGTERM, old_term)
+        for sig, h in old_handlers.items():
+            signal.signal(sig, h)
         shutil.rmtree(tmpdir, ignore_errors=True)
 
     finished = datetime.datetime.now(datetime.timezone.utc)
@@ -1091,18 +1201,31 @@ def main(argv=None):
                   f"{lg['max'] * 100:.0f}% ({lg['max_server']}, {lg['max_workload']}); "
                   f"{lg['client_bound_runs']}/{lg['runs']} runs at >= {CLIENT_BOUND * 100:.0f}% "
                   "(marked * : the figure may be limited by the client, i.e. a lower bound)")
+        if lg.get("background_median") is not None:
+            md.append(f"- other processes' CPU during the runs (bg CPU): median {pct(lg['background_median'])}, "
+                      f"max {pct(lg['background_max'])} of a core")
     if interrupted:
         md.append("- **interrupted**: partial results")
     md.append("")
     md.append("Ratios (x uvloop) are medians of per-repetition ratios to the uvloop server of the same "
               "kind (node, C and nixloop/net are compared with uvloop/protocol). "
-              "lg CPU / srv CPU: CPU time of the load generator / server as a share of one core.\n")
+              "lg CPU / srv CPU: CPU time of the load generator / server as a share of one core; "
+              "bg CPU: CPU used by other processes on the machine meanwhile.\n")
     if mrows:
-        head, lines = micro_table(mrows, MICRO_BENCHES)
+        head, lines = micro_table(mrows, micro_benches)
         text.append("== micro benchmarks (ops/s; each run a fresh process pinned to the server CPU)")
         text.append(text_table(head, lines))
         md.append("## Micro benchmarks (ops/s)\n")
         md.append(md_table(head, lines) + "\n")
+    if emit is not None:
+        text.append("== EventEmitter.emit (perf/bench_emit.py)")
+        md.append("## EventEmitter.emit (perf/bench_emit.py)\n")
+        if emit["status"] == "ok":
+            text.append(emit["output"])
+            md.append("```\n" + emit["output"] + "\n```\n")
+        else:
+            text.append(f"{emit['status']}: {emit['reason']}")
+            md.append(f"{emit['status']}: {emit['reason']}\n")
     for w, rows in all_rows:
         head, lines = idle_table(w, rows) if w.group == "idle" else echo_table(w, rows)
         text.append(f"== {w.title}  [{w.id}]")
@@ -1113,6 +1236,9 @@ def main(argv=None):
         text.append(f"load generator CPU share: median {lg['median'] * 100:.0f}% of its core, max "
                     f"{lg['max'] * 100:.0f}% ({lg['max_server']} on {lg['max_workload']}); "
                     f"{lg['client_bound_runs']}/{lg['runs']} runs >= {CLIENT_BOUND * 100:.0f}% (marked *)")
+        if lg.get("background_median") is not None:
+            text.append(f"other processes' CPU during the runs: median {pct(lg['background_median'])}, "
+                        f"max {pct(lg['background_max'])} of a core (bg CPU; high values mean a noisy machine)")
     print()
     print("\n\n".join(text))
 
@@ -1123,14 +1249,14 @@ def main(argv=None):
         "mode": mode, "command": cmd.strip(), "started": started.isoformat(), "finished": finished.isoformat(),
         "interrupted": interrupted, "host": hi, "pinning": env.pin_desc, "config": cfg,
         "competitors": env.competitors, "build": env.build, "load_generator_cpu": lg,
-        "micro": mrows,
+        "micro": mrows, "emit": emit,
         "workloads": [{"id": w.id, "group": w.group, "title": w.title, "transport": w.transport,
                        "size": w.size, "connections": w.conns, "rows": [r.to_json() for r in rows]}
                       for w, rows in all_rows],
     }
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(doc, f, indent=1)
-    made = charts(outdir, all_rows, mrows, MICRO_BENCHES)
+    made = charts(outdir, all_rows, mrows, micro_benches)
     pngs = [m for m in made if m.endswith(".png")]
     if pngs:
         md.append("## Charts\n")
