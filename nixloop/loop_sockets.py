@@ -6,7 +6,7 @@ import functools
 import os
 import socket
 
-from ._loop import PollHandle
+from ._loop import PollHandle, _start_getaddrinfo
 
 __all__ = ['SocketsMixin']
 
@@ -363,9 +363,15 @@ class SocketsMixin:
     # -- name resolution ------------------------------------------------------------------------
 
     async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
-        """socket.getaddrinfo in the default executor (as asyncio does)."""
-        return await self.run_in_executor(None, socket.getaddrinfo, host, port, family, type,
-                                          proto, flags)
+        """socket.getaddrinfo() on libuv's thread pool (uv_getaddrinfo)."""
+        if (host is not None and not isinstance(host, (str, bytes))) or \
+                (port is not None and not isinstance(port, (int, str, bytes))):
+            # Unusual argument types: let the socket module raise its own TypeError.
+            return await self.run_in_executor(None, socket.getaddrinfo, host, port, family,
+                                              type, proto, flags)
+        fut = self.create_future()
+        _start_getaddrinfo(self, fut, host, port, family, type, proto, flags)
+        return await fut
 
     async def getnameinfo(self, sockaddr, flags=0):
         return await self.run_in_executor(None, socket.getnameinfo, sockaddr, flags)

@@ -73,3 +73,16 @@ cdef extern from "<fcntl.h>" nogil:
 
 cdef extern from "<errno.h>" nogil:
     int errno
+
+cdef extern from "<netdb.h>" nogil:
+    struct addrinfo:
+        int ai_flags
+        int ai_family
+        int ai_socktype
+        int ai_protocol
+        socklen_t ai_addrlen
+        sockaddr* ai_addr
+        char* ai_canonname
+        addrinfo* ai_next
+    const char* gai_strerror(int errcode)
+    int EAI_NONAME

@@ -208,3 +208,21 @@ def test_argument_errors(loop):
             await loop.create_unix_connection(asyncio.Protocol)
 
     loop.run_until_complete(main())
+
+
+@pytest.mark.parametrize('args', [
+    ('localhost', 80, {'type': socket.SOCK_STREAM}),
+    ('127.0.0.1', 'http', {}),
+    (None, 0, {'flags': socket.AI_PASSIVE, 'type': socket.SOCK_STREAM}),
+    ('::1', 443, {'family': socket.AF_INET6}),
+    (b'localhost', b'80', {'proto': socket.IPPROTO_TCP}),
+])
+def test_getaddrinfo_matches_socket_module(loop, args):
+    host, port, kw = args
+
+    async def main():
+        return await loop.getaddrinfo(host, port, **kw)
+
+    got = loop.run_until_complete(asyncio.wait_for(main(), 30))
+    expected = socket.getaddrinfo(host, port, **kw)
+    assert sorted(got, key=repr) == sorted(expected, key=repr)
