@@ -11,7 +11,7 @@ cdef class Handle:
     cdef object _context
     cdef bint _cancelled
     cdef object _repr
-    cdef object _source_traceback
+    cdef readonly object _source_traceback   # asyncio's name: test_asyncio reads it
     cdef object __weakref__
 
     cdef inline _init(self, BaseLoop loop, object callback, tuple args, object context)

@@ -40,6 +40,7 @@ import traceback
 import warnings
 import signal as _signal
 
+from asyncio import constants as _asyncio_constants
 from asyncio import events as _events
 from asyncio import futures as _futures
 from asyncio import tasks as _tasks
@@ -48,8 +49,6 @@ from asyncio.log import logger as _logger
 
 cdef object _Future = _futures.Future
 cdef object _Task = _tasks.Task
-cdef object _set_running_loop = _events._set_running_loop
-cdef object _get_running_loop = _events._get_running_loop
 cdef object _iscoroutine = _coroutines.iscoroutine
 cdef object _iscoroutinefunction = _coroutines.iscoroutinefunction
 cdef bint _PY311 = sys.version_info >= (3, 11)
@@ -226,7 +225,9 @@ cdef class BaseLoop:
     def _check_running(self):
         if self._running:
             raise RuntimeError('This event loop is already running')
-        if _get_running_loop() is not None:
+        # Looked up on each call, as asyncio's own loops do: test_asyncio (and debuggers) swap
+        # the C and Python implementations of these functions at run time.
+        if _events._get_running_loop() is not None:
             raise RuntimeError('Cannot run the event loop while another loop is running')
 
     def is_running(self):
@@ -273,8 +274,6 @@ cdef class BaseLoop:
         if self._debug:
             _check_callback(callback, 'call_soon_threadsafe')
         h = self._call_soon(callback, args, context)
-        if h._source_traceback is not None:
-            del h._source_traceback[-1]
         if self._running and PyThread_get_thread_ident() != self._thread_id:
             uv.uv_async_send(&self.c.wakeup)
         return h
@@ -312,10 +311,7 @@ cdef class BaseLoop:
             self._check_thread()
             _check_callback(callback, 'call_later')
         cdef double when = uv.uv_hrtime() * 1e-9 + delay
-        timer = self._call_at(when, callback, args, context)
-        if timer._source_traceback is not None:
-            del timer._source_traceback[-1]
-        return timer
+        return self._call_at(when, callback, args, context)
 
     def call_at(self, when, callback, *args, context=None):
         """Schedule callback(*args) at loop time `when`; returns a TimerHandle."""
@@ -325,10 +321,7 @@ cdef class BaseLoop:
         if self._debug:
             self._check_thread()
             _check_callback(callback, 'call_at')
-        timer = self._call_at(when, callback, args, context)
-        if timer._source_traceback is not None:
-            del timer._source_traceback[-1]
-        return timer
+        return self._call_at(when, callback, args, context)
 
     cdef TimerHandle _call_at(self, double when, object callback, tuple args, object context):
         cdef TimerHandle t = TimerHandle.__new__(TimerHandle)
@@ -521,7 +514,8 @@ cdef class BaseLoop:
                                finalizer=self._asyncgen_finalizer_hook)
         if self._debug:
             self._set_coroutine_origin_tracking(True)
-        _set_running_loop(self)
+        set_running_loop = _events._set_running_loop
+        set_running_loop(self)
         self._running = 1
         if until_idle:
             # The loop's own check handle must not keep it alive, but pending asyncio work
@@ -559,7 +553,7 @@ cdef class BaseLoop:
                     uv.uv_unref(<uv.uv_handle_t*>&self.c.timer)
                     uv.uv_unref(<uv.uv_handle_t*>&self.c.idle)
             self._teardown_signal_wakeup()
-            _set_running_loop(None)
+            set_running_loop(None)
             if self._debug:
                 self._set_coroutine_origin_tracking(False)
             sys.set_asyncgen_hooks(*old_hooks)
@@ -691,9 +685,6 @@ cdef class BaseLoop:
                 task = _Task(coro, loop=self, name=name, context=context)
             else:
                 task = context.run(_Task, coro, loop=self, name=name)
-            tb = task._source_traceback
-            if tb:
-                del tb[-1]
             return task
         if context is None:
             task = factory(self, coro)

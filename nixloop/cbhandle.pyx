@@ -69,10 +69,6 @@ cdef class Handle:
     def get_context(self):
         return self._context
 
-    @property
-    def _source_traceback_(self):
-        return self._source_traceback
-
     cdef _repr_info(self):
         info = [type(self).__name__]
         if self._cancelled:
@@ -154,6 +150,19 @@ cdef object _format_callback(cb, args):
 
 
 cdef object _extract_stack():
-    """The caller's stack, as asyncio keeps it for debug-mode handles."""
-    frame = sys._getframe(2)
-    return traceback.StackSummary.extract(traceback.walk_stack(frame), limit=10, lookup_lines=False)[::-1]
+    """The stack of the Python code that called the loop, as asyncio keeps it for debug-mode
+    handles: the newest entry is the line that called call_soon()/call_later()/... .
+
+    Compiled functions push no Python frames, so the innermost Python frame is that caller.
+    (There is none when the loop is called from C with no Python code running.)"""
+    try:
+        frame = sys._getframe(0)
+    except ValueError:
+        return []
+    stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=_DEBUG_STACK_DEPTH,
+                                           lookup_lines=False)
+    stack.reverse()
+    return stack
+
+
+cdef int _DEBUG_STACK_DEPTH = getattr(_asyncio_constants, 'DEBUG_STACK_DEPTH', 10)

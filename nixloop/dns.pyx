@@ -103,7 +103,8 @@ def _start_getaddrinfo(BaseLoop loop, fut, host, port, int family, int type, int
         raise MemoryError()
     req.data = <void*>fut
     Py_INCREF(fut)
-    err = uv.uv_getaddrinfo(loop.uvloop, req, _cb_getaddrinfo, chost, cport, &hints)
+    err = uv.uv_getaddrinfo(loop.uvloop, req, <uv.uv_getaddrinfo_cb>_cb_getaddrinfo, chost, cport,
+                            &hints)
     if err < 0:
         Py_DECREF(fut)
         PyMem_RawFree(req)

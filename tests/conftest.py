@@ -10,24 +10,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-try:
-    import uvloop
-except ImportError:   # pragma: no cover - uvloop is in the test extra
-    uvloop = None
-
 import nixloop
-
-LOOP_KINDS = ['asyncio', 'uvloop', 'nixloop']
-
-
-def make_loop(kind):
-    if kind == 'asyncio':
-        return asyncio.SelectorEventLoop()
-    if kind == 'uvloop':
-        if uvloop is None:
-            pytest.skip('uvloop is not installed')
-        return uvloop.new_event_loop()
-    return nixloop.new_event_loop()
+from nltest import LOOP_KINDS, make_loop, uvloop_differs  # noqa: F401
 
 
 @pytest.fixture(params=LOOP_KINDS)
@@ -92,9 +76,3 @@ def no_fd_leak(request):
     assert not leaked, f'fds left open: {sorted(leaked)} -> ' + ', '.join(
         os.readlink(f'/proc/self/fd/{fd}') for fd in sorted(leaked)
         if os.path.exists(f'/proc/self/fd/{fd}'))
-
-
-def uvloop_differs(loop_kind, reason):
-    """Mark a test whose asyncio behaviour uvloop does not follow (nixloop must)."""
-    if loop_kind == 'uvloop':
-        pytest.xfail(f'uvloop differs from asyncio: {reason}')

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from conftest import uvloop_differs
+from nltest import uvloop_differs
 
 
 def test_sock_connect_send_recv_accept(loop, no_fd_leak):

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from conftest import uvloop_differs
+from nltest import uvloop_differs
 
 MiB = 1024 * 1024
 

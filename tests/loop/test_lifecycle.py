@@ -166,7 +166,7 @@ def test_ctrl_c_interrupts_blocked_loop(kind):
     code = f'''
         import asyncio, os, signal, threading, time, sys
         sys.path.insert(0, {_root()!r} + '/tests')
-        from conftest import make_loop
+        from nltest import make_loop
         loop = make_loop({kind!r})
         threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
         t0 = time.monotonic()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import uvloop_differs
+from nltest import uvloop_differs
 
 
 def test_call_soon_fifo_with_args(loop):
@@ -51,6 +51,9 @@ def test_stop_before_run_forever_runs_one_iteration(loop):
 def test_call_later_orders_by_deadline_and_fifo_among_equal(loop_kind, loop):
     if loop_kind == 'asyncio':
         pytest.xfail('asyncio keeps timers in a heapq, which is not stable for equal deadlines')
+    if loop_kind == 'uvloop':
+        pytest.skip('uvloop turns each deadline into a relative millisecond timeout: equal '
+                    'deadlines keep their order only by chance')
     out = []
     when = loop.time() + 0.02
     for i in range(20):
@@ -211,7 +214,7 @@ def test_run_forever_twice_raises(loop):
 
 
 def test_other_loop_running_raises(loop_kind, loop):
-    from conftest import make_loop
+    from nltest import make_loop
     other = make_loop(loop_kind)
     errors = []
 

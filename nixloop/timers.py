@@ -1,0 +1,570 @@
+"""Node 20's timers on nixloop: ``setTimeout``, ``setInterval``, ``setImmediate``,
+their ``clear*`` twins, and ``nextTick`` (``process.nextTick``).
+
+They work on a *running nixloop loop* (inside :func:`nixloop.node.run`, or any
+code running on a loop made by :func:`nixloop.new_event_loop`); elsewhere they
+raise ``RuntimeError``.  The loop is found with ``asyncio``'s running-loop
+lookup; all state (tick queue, immediate queue) lives per loop.
+
+Timeouts and intervals
+    Every :class:`Timeout` is backed by its own libuv timer (``UVTimer``), so
+    ``unref()`` really lets the process end (:func:`nixloop.node.run` returns
+    when no ref'd handle is left).  libuv orders timers by due time, then by
+    start order, which is Node's order (same-duration timers fire FIFO).  An
+    interval is rescheduled by libuv from the loop time at which it fired,
+    before its callback runs (Node reschedules from the same time, after it).
+    Coercions as Node's: ``ms`` is coerced to a number (``None``/``bool``/
+    numeric strings too); NaN, ``< 1`` and ``> 2**31-1`` become 1 ms, the last
+    with a :class:`TimeoutOverflowWarning`; fractional ms are truncated.  A
+    non-callable callback raises ``ERR_INVALID_ARG_TYPE``.  A fired timeout
+    releases its libuv handle; ``refresh()`` after it fired re-arms it (Node
+    does too); ``refresh()`` after ``clearTimeout`` does nothing.
+    ``clearTimeout``/``clearInterval`` are the same function (Node's are
+    interchangeable) and accept ``None``, a Timeout, or the number
+    ``int(timeout)`` returned (Node's ``timeout[Symbol.toPrimitive]()``).
+
+Immediates
+    One queue per loop, run by a libuv *check* handle (the phase right after
+    the poll, as Node).  Every immediate queued before a check phase runs in it;
+    ones queued meanwhile wait for the next iteration.  A ref'd immediate keeps
+    the loop alive and the poll non-blocking through a ref'd libuv idle handle
+    (Node's design); an unref'd one runs only if something else iterates the
+    loop.  Under :func:`nixloop.node.run` the check handle is started before
+    the loop, so in the check phase the loop's asyncio callbacks (what
+    ``call_soon`` made ready) run *before* the immediates, as promise callbacks
+    run before immediates in Node.  On a loop not started by ``run()`` the
+    check handle is created on first use and runs before them.
+
+nextTick and the callback scope (Node's ``MakeCallback``)
+    Every callback these facades invoke (timer, interval, immediate, and any
+    facade event that uses :func:`invoke`) runs in a *callback scope*:
+
+    1. if ticks were queued from outside any scope (plain asyncio code), they
+       run first;
+    2. the callback runs; an exception is *uncaught* (see below);
+    3. the tick queue is drained, including ticks queued by ticks.
+
+    So ``nextTick`` callbacks run after the current callback returns and
+    before the next timer/immediate/I-O callback.  As Node: if a callback
+    throws, the ticks it queued wait for the *next* callback's drain (or the
+    end of the phase); if a tick throws, the drain stops and the rest run at
+    the next drain point.  ``nextTick`` called outside any scope (from a
+    coroutine or a ``call_soon`` callback) schedules a drain with ``call_soon``
+    and marks the queue so that the next scope drains it first: such ticks run
+    after the asyncio callbacks already ready, before any facade callback.
+
+    What cannot match Node: asyncio callbacks (task steps, future callbacks:
+    Python's "microtasks") are not drained after each callback, only in the
+    loop's phases (prepare, before the poll, and check).  So a coroutine
+    woken by a timer callback runs after the other timers due in the same
+    phase, where a Node promise continuation would run between them.
+
+    Hooks for the other facades (``net``, ``unix``): call
+    :func:`invoke(loop, fn, *args) <invoke>` to run an event callback (e.g.
+    ``lambda: sock.emit('data', chunk)``) in a callback scope, or, if the
+    facade routes exceptions itself, :func:`drain_ticks(loop) <drain_ticks>`
+    after each event it emits.  Do not swallow ``BaseException`` around them:
+    the runner stops the loop with a ``SystemExit`` subclass.
+
+Uncaught exceptions
+    An exception escaping a callback (or a tick) is passed to
+    ``loop.call_exception_handler`` with the message ``'Unhandled exception
+    in <what>'``.  Under :func:`nixloop.node.run` that handler is Node's
+    ``'uncaughtException'`` machinery (crash or listener); on other loops it is
+    the loop's handler (asyncio's default logs it and the loop goes on).
+    ``KeyboardInterrupt`` and ``SystemExit`` propagate.
+
+snake_case aliases: ``set_timeout``, ``clear_timeout``, ``next_tick``, ...;
+methods ``has_ref``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import math
+import warnings
+from typing import Any, Callable
+
+from ._aliases import SnakeAliases, alias_module
+from ._loop import UVCheck, UVIdle, UVTimer
+from .errors import ERR_INVALID_ARG_TYPE
+
+__all__ = [
+    "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
+    "clearImmediate", "nextTick", "Timeout", "Immediate", "TimeoutOverflowWarning",
+    "TIMEOUT_MAX", "invoke", "drain_ticks",
+]
+
+TIMEOUT_MAX = 2 ** 31 - 1
+_get_running_loop = asyncio._get_running_loop
+
+
+class TimeoutOverflowWarning(RuntimeWarning):
+    """Issued (through :mod:`warnings`) for a delay above ``TIMEOUT_MAX``."""
+
+    name = "TimeoutOverflowWarning"
+
+
+# -- per-loop state ---------------------------------------------------------------------------
+
+_STATE_ATTR = "_nixloop_node_state"
+
+
+class _LoopState:
+    """Tick queue, immediate queue and their libuv handles for one loop."""
+
+    __slots__ = ("loop", "ticks", "depth", "async_ticks", "drain_scheduled",
+                 "immediates", "immediate_refs", "check", "idle", "known_timers",
+                 "next_id", "closed", "dead", "__weakref__")
+
+    def __init__(self, loop: Any) -> None:
+        self.loop = loop
+        self.ticks: collections.deque = collections.deque()
+        self.depth = 0                 # > 0 while inside a callback scope or a drain
+        self.async_ticks = False       # ticks queued outside any scope are pending
+        self.drain_scheduled = False   # a call_soon(_drain_all) is pending
+        self.immediates: list = []
+        self.immediate_refs = 0
+        self.known_timers: dict = {}
+        self.next_id = 1
+        self.closed = False
+        self.dead = False  # set by the runner when the process crashes or exits: run nothing more
+        # Node keeps its immediate check handle started and unref'd for the whole process.
+        self.check = UVCheck.create(loop)
+        self.check.unref()
+        self.check.start(self._run_immediates)
+        self.idle = UVIdle.create(loop)    # ref'd + started while ref'd immediates exist
+
+    def close(self) -> None:
+        """Release the handles (the runner calls this before closing the loop)."""
+        if not self.closed:
+            self.closed = True
+            self.check.close()
+            self.idle.close()
+            self.ticks.clear()
+            self.immediates = []
+
+    # -- uncaught exceptions --------------------------------------------------------
+
+    def report(self, exc: BaseException, what: str) -> None:
+        self.loop.call_exception_handler({
+            "message": f"Unhandled exception in {what}",
+            "exception": exc,
+        })
+
+    # -- ticks ----------------------------------------------------------------------
+
+    def drain(self) -> bool:
+        """Run queued ticks until the queue is empty (True) or one raised (False)."""
+        ticks = self.ticks
+        self.depth += 1
+        try:
+            while ticks and not self.dead:
+                fn, args = ticks.popleft()
+                try:
+                    fn(*args)
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:
+                    self.report(exc, "process.nextTick callback")
+                    if ticks:
+                        self.schedule_drain()
+                    return False
+            self.async_ticks = False
+            return True
+        finally:
+            self.depth -= 1
+
+    def drain_all(self) -> None:
+        """A scope's end: drain, retrying after ticks that raised, until empty."""
+        while self.ticks and not self.dead:
+            self.drain()
+        self.async_ticks = False
+
+    def _scheduled_drain(self) -> None:
+        self.drain_scheduled = False
+        if self.ticks and not self.closed:
+            self.drain_all()
+
+    def schedule_drain(self) -> None:
+        if not self.drain_scheduled:
+            self.drain_scheduled = True
+            self.loop.call_soon(self._scheduled_drain)
+
+    def add_tick(self, fn: Callable, args: tuple) -> None:
+        self.ticks.append((fn, args))
+        if not self.depth:
+            # Outside any callback scope (asyncio code): no drain is coming by itself.
+            self.async_ticks = True
+            self.schedule_drain()
+
+    # -- callback scope ---------------------------------------------------------------
+
+    def invoke(self, fn: Callable, args: tuple, what: str) -> Any:
+        """Run ``fn(*args)`` in a callback scope (see the module doc)."""
+        if self.dead:
+            return None
+        if self.async_ticks:
+            self.drain_all()
+        self.depth += 1
+        try:
+            result = fn(*args)
+        except (KeyboardInterrupt, SystemExit):
+            self.depth -= 1
+            raise
+        except BaseException as exc:
+            try:
+                self.report(exc, what)
+            finally:
+                self.depth -= 1
+            if self.ticks:
+                # Node: they run after the next callback, or at the end of the phase.
+                self.schedule_drain()
+            return None
+        self.depth -= 1
+        if self.ticks:
+            self.drain()
+        return result
+
+    # -- immediates -------------------------------------------------------------------
+
+    def _run_immediates(self) -> None:
+        queue = self.immediates
+        if not queue or self.dead:
+            return
+        self.immediates = []
+        for imm in queue:
+            if imm._destroyed:
+                continue
+            imm._destroyed = True
+            if imm._refed:
+                self.dec_immediate_ref()
+            imm._refed = None  # Node: hasRef() is false once it ran or was cleared
+            fn = imm._onImmediate
+            imm._onImmediate = None
+            self.invoke(fn, imm._argv, "immediate callback")
+        if self.ticks:
+            self.drain_all()
+
+    def inc_immediate_ref(self) -> None:
+        self.immediate_refs += 1
+        if self.immediate_refs == 1:
+            self.idle.start(_noop)
+
+    def dec_immediate_ref(self) -> None:
+        self.immediate_refs -= 1
+        if self.immediate_refs == 0:
+            self.idle.stop()
+
+
+def _noop() -> None:
+    pass
+
+
+def _state_for(loop: Any) -> _LoopState:
+    """The state of ``loop`` (a nixloop loop), created on first use."""
+    state = loop.__dict__.get(_STATE_ATTR)
+    if state is None or state.closed:
+        state = _LoopState(loop)
+        setattr(loop, _STATE_ATTR, state)
+    return state
+
+
+def _current_state(api: str) -> _LoopState:
+    loop = _get_running_loop()
+    if loop is not None:
+        state = getattr(loop, "__dict__", {}).get(_STATE_ATTR)
+        if state is not None and not state.closed:
+            return state
+        from .loop import Loop
+        if isinstance(loop, Loop):
+            return _state_for(loop)
+        raise RuntimeError(
+            f"{api}() needs a nixloop event loop, but the running loop is "
+            f"{type(loop).__module__}.{type(loop).__qualname__}; run the code with "
+            "nixloop.node.run() or on a loop made by nixloop.new_event_loop()")
+    raise RuntimeError(
+        f"{api}() needs a running nixloop event loop: call it from code run by "
+        "nixloop.node.run(main) (or from a callback/coroutine on a nixloop loop)")
+
+
+def _validate_callback(fn: Any) -> None:
+    if not callable(fn):
+        raise ERR_INVALID_ARG_TYPE("callback", "function", fn)
+
+
+def _coerce_ms(after: Any) -> int:
+    """Node's ``after *= 1`` and range check; returns whole milliseconds >= 1."""
+    if after is None:
+        value = 0.0
+    elif isinstance(after, (int, float)):      # bool included: True -> 1
+        value = float(after)
+    elif isinstance(after, str):
+        try:
+            value = float(after.strip() or 0)
+        except ValueError:
+            value = math.nan
+    else:
+        try:
+            value = float(after)
+        except (TypeError, ValueError):
+            value = math.nan
+    if not (1 <= value <= TIMEOUT_MAX):        # NaN fails both
+        if value > TIMEOUT_MAX:
+            shown = int(value) if value.is_integer() and abs(value) < 1e21 else value
+            if shown == math.inf:
+                shown = "Infinity"
+            _emit_warning(f"{shown} does not fit into a 32-bit signed integer.\n"
+                          "Timeout duration was set to 1.", TimeoutOverflowWarning)
+        return 1
+    return int(value)
+
+
+def _emit_warning(message: str, category: type) -> None:
+    try:
+        from .node import process
+    except ImportError:  # pragma: no cover
+        warnings.warn(category(message), stacklevel=4)
+        return
+    process.emitWarning(message, category, stacklevel=5)
+
+
+# -- Timeout ----------------------------------------------------------------------------------
+
+class Timeout(SnakeAliases):
+    """What ``setTimeout``/``setInterval`` return (Node's ``Timeout``).
+
+    Node's public fields are kept: ``_idleTimeout`` (ms, -1 once cleared),
+    ``_onTimeout``, ``_repeat`` (ms or ``None``), ``_destroyed``.
+    """
+
+    __slots__ = ("_state", "_onTimeout", "_timerArgs", "_idleTimeout", "_repeat",
+                 "_destroyed", "_refed", "_handle", "_id", "__weakref__")
+
+    def __init__(self, state: _LoopState, callback: Callable, after: int, args: tuple,
+                 repeat: bool) -> None:
+        self._state = state
+        self._onTimeout = callback
+        self._timerArgs = args
+        self._idleTimeout = after
+        self._repeat = after if repeat else None
+        self._destroyed = False
+        self._refed = True
+        self._handle = None
+        self._id = None
+        self._arm()
+
+    def _arm(self) -> None:
+        handle = self._handle
+        if handle is None:
+            handle = self._handle = UVTimer.create(self._state.loop)
+            if not self._refed:
+                handle.unref()
+        repeat = self._repeat
+        handle.start(self._fire, self._idleTimeout, repeat or 0)
+        self._destroyed = False
+
+    def _release(self) -> None:
+        handle = self._handle
+        if handle is not None:
+            self._handle = None
+            handle.close()
+
+    def _fire(self) -> None:
+        state = self._state
+        callback = self._onTimeout
+        if callback is None:  # cleared meanwhile
+            self._release()
+            return
+        if self._repeat is None:
+            # Done unless the callback refreshes it: free the libuv handle now.
+            self._destroyed = True
+            self._release()
+            if self._id is not None:
+                state.known_timers.pop(self._id, None)
+        state.invoke(callback, self._timerArgs,
+                     "interval callback" if self._repeat is not None else "timeout callback")
+
+    def _clear(self) -> None:
+        self._onTimeout = None
+        self._idleTimeout = -1
+        self._destroyed = True
+        self._release()
+        if self._id is not None:
+            self._state.known_timers.pop(self._id, None)
+
+    # -- Node's methods -------------------------------------------------------------
+
+    def ref(self) -> "Timeout":
+        """Make the timer keep the process alive again (the default)."""
+        self._refed = True
+        if self._handle is not None:
+            self._handle.ref()
+        return self
+
+    def unref(self) -> "Timeout":
+        """Let the process end while this timer is pending."""
+        self._refed = False
+        if self._handle is not None:
+            self._handle.unref()
+        return self
+
+    def hasRef(self) -> bool:
+        return self._refed
+
+    def refresh(self) -> "Timeout":
+        """Restart the countdown from now with the same delay (re-arms a fired timeout)."""
+        if self._idleTimeout >= 0 and self._onTimeout is not None and not self._state.closed:
+            self._arm()
+        return self
+
+    def close(self) -> "Timeout":
+        """Cancel the timer (``clearTimeout(self)``)."""
+        clearTimeout(self)
+        return self
+
+    def __index__(self) -> int:
+        """Node's ``timeout[Symbol.toPrimitive]()``: an id ``clearTimeout`` accepts."""
+        if self._id is None:
+            state = self._state
+            self._id = state.next_id
+            state.next_id += 1
+            if not self._destroyed:
+                state.known_timers[self._id] = self
+        return self._id
+
+    __int__ = __index__
+
+    def __repr__(self) -> str:
+        kind = "interval" if self._repeat is not None else "timeout"
+        status = "cleared" if self._idleTimeout < 0 else ("done" if self._destroyed else "active")
+        return (f"<Timeout {kind} {self._idleTimeout}ms {status}"
+                f"{'' if self._refed else ' unref'}>")
+
+
+class Immediate(SnakeAliases):
+    """What ``setImmediate`` returns (Node's ``Immediate``)."""
+
+    __slots__ = ("_state", "_onImmediate", "_argv", "_destroyed", "_refed", "__weakref__")
+
+    def __init__(self, state: _LoopState, callback: Callable, args: tuple) -> None:
+        self._state = state
+        self._onImmediate = callback
+        self._argv = args
+        self._destroyed = False
+        self._refed = True
+        state.inc_immediate_ref()
+        state.immediates.append(self)
+
+    def ref(self) -> "Immediate":
+        if self._refed is False:  # None once it ran or was cleared: no effect then
+            self._refed = True
+            self._state.inc_immediate_ref()
+        return self
+
+    def unref(self) -> "Immediate":
+        if self._refed:
+            self._refed = False
+            self._state.dec_immediate_ref()
+        return self
+
+    def hasRef(self) -> bool:
+        """Whether it keeps the loop alive (false once it ran or was cleared, as Node)."""
+        return bool(self._refed)
+
+    def __repr__(self) -> str:
+        return f"<Immediate {'done' if self._destroyed else 'pending'}" \
+               f"{'' if self._refed else ' unref'}>"
+
+
+# -- the functions ----------------------------------------------------------------------------
+
+def setTimeout(callback: Callable, ms: Any = 0, *args: Any) -> Timeout:
+    """Call ``callback(*args)`` once after ``ms`` milliseconds (see the module doc)."""
+    _validate_callback(callback)
+    state = _current_state("setTimeout")
+    return Timeout(state, callback, _coerce_ms(ms), args, False)
+
+
+def setInterval(callback: Callable, ms: Any = 0, *args: Any) -> Timeout:
+    """Call ``callback(*args)`` every ``ms`` milliseconds until cleared."""
+    _validate_callback(callback)
+    state = _current_state("setInterval")
+    return Timeout(state, callback, _coerce_ms(ms), args, True)
+
+
+def setImmediate(callback: Callable, *args: Any) -> Immediate:
+    """Call ``callback(*args)`` in the loop's next check phase."""
+    _validate_callback(callback)
+    return Immediate(_current_state("setImmediate"), callback, args)
+
+
+def clearTimeout(timer: Any) -> None:
+    """Cancel a Timeout (from setTimeout *or* setInterval, or its ``int()`` id); None is ignored."""
+    if isinstance(timer, Timeout):
+        if timer._onTimeout is not None:
+            timer._clear()
+        return
+    if isinstance(timer, (int, str)) and not isinstance(timer, bool):
+        try:
+            key = int(timer)
+        except ValueError:
+            return
+        loop = _get_running_loop()
+        state = getattr(loop, "__dict__", {}).get(_STATE_ATTR) if loop is not None else None
+        if state is not None:
+            found = state.known_timers.get(key)
+            if found is not None:
+                found._clear()
+
+
+clearInterval = clearTimeout
+
+
+def clearImmediate(immediate: Any) -> None:
+    """Cancel an Immediate that has not run yet; None and anything else are ignored."""
+    if not isinstance(immediate, Immediate) or immediate._destroyed:
+        return
+    immediate._destroyed = True
+    immediate._onImmediate = None
+    if immediate._refed:
+        immediate._state.dec_immediate_ref()
+    immediate._refed = None
+
+
+def nextTick(callback: Callable, *args: Any) -> None:
+    """Run ``callback(*args)`` once the current callback returns, before any other facade
+    callback (``process.nextTick``; see the module doc for the exact order)."""
+    _validate_callback(callback)
+    _current_state("process.nextTick").add_tick(callback, args)
+
+
+# -- hooks for the other facades --------------------------------------------------------------
+
+def invoke(loop: Any, fn: Callable, *args: Any) -> Any:
+    """Run ``fn(*args)`` as a Node callback on ``loop``: pending out-of-scope ticks first,
+    then ``fn``, exceptions routed as uncaught, then the tick queue drained.
+
+    For the net/unix facades: wrap each emitted event with it.  Returns ``fn``'s result
+    (``None`` if it raised and the exception was handled).
+    """
+    return _state_for(loop).invoke(fn, args, f"callback {getattr(fn, '__qualname__', fn)!r}")
+
+
+def drain_ticks(loop: Any = None) -> None:
+    """Run the ``nextTick`` callbacks queued on ``loop`` (default: the running loop) now.
+
+    A facade that calls its listeners itself calls this after each event it emits.
+    Cheap when nothing is queued.
+    """
+    if loop is None:
+        loop = _get_running_loop()
+        if loop is None:
+            return
+    state = loop.__dict__.get(_STATE_ATTR)
+    if state is not None and state.ticks:
+        state.drain()
+
+
+alias_module(globals())

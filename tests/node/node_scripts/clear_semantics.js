@@ -1,0 +1,16 @@
+const { log } = require('./_common');
+let t2;
+setTimeout(() => { log('t1 clears t2'); clearTimeout(t2); }, 10);
+t2 = setTimeout(() => log('t2 never'), 10);
+const iv = setInterval(() => log('interval never'), 5);
+clearTimeout(iv);
+const to = setTimeout(() => log('timeout never'), 5);
+clearInterval(to);
+clearTimeout(null); clearTimeout(undefined); clearInterval(null); clearImmediate(null); clearImmediate(undefined);
+const byId = setTimeout(() => log('byId never'), 5);
+clearTimeout(+byId);
+const closed = setTimeout(() => log('closed never'), 5);
+log('close returns timer', closed.close() === closed);
+const twice = setTimeout(() => log('twice never'), 5);
+clearTimeout(twice); clearTimeout(twice);
+setTimeout(() => log('survivor'), 15);
