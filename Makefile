@@ -8,6 +8,7 @@ SOURCES := $(wildcard nixloop/*.pyx nixloop/*.pxd nixloop/includes/*.pxd nixloop
                       nixloop/handles/*.pyx nixloop/handles/*.pxd) setup.py
 LIBUV  := vendor/prefix/lib/libuv.a
 PYTEST_ARGS ?=
+ASAN_TESTS ?= tests
 
 .PHONY: all build test bench venv libuv clean distclean test-asan annotate
 
@@ -51,10 +52,10 @@ test-asan: $(VENV)/.stamp
 	cp -r nixloop setup.py pyproject.toml README.md tests build/asan/ 2>/dev/null || true
 	mkdir -p build/asan/vendor && ln -sfn $(CURDIR)/vendor/asan/prefix build/asan/vendor/prefix
 	cd build/asan && NIXLOOP_SANITIZE=1 $(CURDIR)/$(PY) setup.py -q build_ext --inplace
-	cd build/asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	cd build/asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 PYTHONMALLOC=malloc \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
-	  PYTHONPATH=$(CURDIR)/build/asan $(CURDIR)/$(PY) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+	  PYTHONPATH=$(CURDIR)/build/asan $(CURDIR)/$(PY) -m pytest -p no:cacheprovider $(ASAN_TESTS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf build nixloop/*.c nixloop/*.so nixloop/*.html

@@ -59,6 +59,14 @@ nextTick and the callback scope (Node's ``MakeCallback``)
     woken by a timer callback runs after the other timers due in the same
     phase, where a Node promise continuation would run between them.
 
+    Known differences, besides the microtask one: Node sometimes drains the
+    ticks queued by a handled uncaught exception between two timers due in the
+    same phase and sometimes after the second (it varies from run to run); we
+    always drain after the next callback, or at the next prepare phase if the
+    failing callback was the last one.  A tick that throws while ``main``'s
+    ticks drain: the remaining ticks run right after (Node defers them past a
+    pending timer, but not past a pending immediate or promise).
+
     Hooks for the other facades (``net``, ``unix``): call
     :func:`invoke(loop, fn, *args) <invoke>` to run an event callback (e.g.
     ``lambda: sock.emit('data', chunk)``) in a callback scope, or, if the

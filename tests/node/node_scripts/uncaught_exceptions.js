@@ -9,13 +9,13 @@ setTimeout(() => {
   process.nextTick(() => log('t2'));
 }, 1);
 setTimeout(() => { log('a'); throw new Error('timer a'); }, 100);
-setTimeout(() => log('b'), 100);
+setTimeout(() => log('b'), 150);
 setTimeout(() => {
   log('c');
   process.nextTick(() => { log('tt1'); throw new Error('tick in timer'); });
   process.nextTick(() => log('tt2'));
 }, 200);
-setTimeout(() => log('d'), 200);
+setTimeout(() => log('d'), 250);
 setTimeout(() => {
   setImmediate(() => { log('i1'); throw new Error('imm'); });
   setImmediate(() => log('i2'));

@@ -273,7 +273,7 @@ def uncaught_exceptions(log):
             raise_("timer a")
 
         setTimeout(a, 100)
-        setTimeout(lambda: log("b"), 100)
+        setTimeout(lambda: log("b"), 150)
 
         def c():
             log("c")
@@ -285,7 +285,7 @@ def uncaught_exceptions(log):
             nextTick(lambda: log("tt2"))
 
         setTimeout(c, 200)
-        setTimeout(lambda: log("d"), 200)
+        setTimeout(lambda: log("d"), 250)
 
         def imm():
             def i1():
