@@ -10,7 +10,7 @@ LIBUV  := vendor/prefix/lib/libuv.a
 PYTEST_ARGS ?=
 ASAN_TESTS ?= tests
 
-.PHONY: all build test bench venv libuv clean distclean test-asan annotate
+.PHONY: all build test bench venv libuv clean distclean test-asan annotate test-pythons
 
 all: build
 
@@ -62,3 +62,16 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) vendor/dl vendor/libuv-src vendor/build vendor/prefix vendor/asan
+
+# The same build and the loop/facade tests on every other CPython 3.10+ that pyenv provides
+# (each in its own venv; extension files are per-ABI, so builds coexist in place).
+OTHER_PYTHONS ?= $(shell ls -d $$HOME/.pyenv/versions/3.1[0-9]* 2>/dev/null | grep -v "$$($(PYTHON) -c 'import sys;print("%d.%d." % sys.version_info[:2])')")
+test-pythons: $(LIBUV)
+	@set -e; for p in $(OTHER_PYTHONS); do \
+	  v=$$(basename $$p); echo "== Python $$v"; \
+	  [ -x .venv-$$v/bin/python ] || $$p/bin/python -m venv .venv-$$v; \
+	  .venv-$$v/bin/python -m pip install -q --upgrade pip >/dev/null; \
+	  .venv-$$v/bin/python -m pip install -q "setuptools>=61" wheel "Cython>=3.0" pytest pytest-asyncio uvloop; \
+	  .venv-$$v/bin/python setup.py -q build_ext --inplace; \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node $(PYTEST_ARGS); \
+	done
