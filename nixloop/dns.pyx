@@ -111,3 +111,50 @@ def _start_getaddrinfo(BaseLoop loop, fut, host, port, int family, int type, int
         if uv.uv_err_name(err).startswith(b'EAI_'):
             raise _gai_error(err)
         raise convert_uv_error(err)
+
+
+cdef void _cb_getnameinfo(uv.uv_getnameinfo_t* req, int status, const char* host,
+                          const char* service) noexcept nogil:
+    nl_gil_acquire()
+    with gil:
+        _getnameinfo_done(req, status, host, service)
+
+
+cdef void _getnameinfo_done(uv.uv_getnameinfo_t* req, int status, const char* host,
+                            const char* service) noexcept:
+    cdef object fut = <object>req.data
+    Py_DECREF(fut)
+    try:
+        if fut.done():
+            return
+        if status < 0:
+            if status != uv.UV_ECANCELED:
+                fut.set_exception(_gai_error(status))
+            return
+        fut.set_result((host.decode('utf-8', 'replace'), service.decode('utf-8', 'replace')))
+    except BaseException as exc:
+        try:
+            if not fut.done():
+                fut.set_exception(exc)
+        except BaseException:
+            pass
+    finally:
+        PyMem_RawFree(req)
+
+
+def _start_getnameinfo(BaseLoop loop, fut, int family, tuple sockaddr, int flags):
+    """Start uv_getnameinfo for a numeric (host, port[, flowinfo, scope_id]) address."""
+    cdef sys_.sockaddr_storage ss
+    cdef int n
+    cdef uv.uv_getnameinfo_t* req
+    sockaddr_from_tuple(family, sockaddr, &ss, &n)
+    req = <uv.uv_getnameinfo_t*>PyMem_RawMalloc(sizeof(uv.uv_getnameinfo_t))
+    if req == NULL:
+        raise MemoryError()
+    req.data = <void*>fut
+    Py_INCREF(fut)
+    err = uv.uv_getnameinfo(loop.uvloop, req, _cb_getnameinfo, <sys_.sockaddr*>&ss, flags)
+    if err < 0:
+        Py_DECREF(fut)
+        PyMem_RawFree(req)
+        raise _gai_error(err) if uv.uv_err_name(err).startswith(b'EAI_') else convert_uv_error(err)

@@ -6,7 +6,7 @@ import functools
 import os
 import socket
 
-from ._loop import PollHandle, _start_getaddrinfo
+from ._loop import PollHandle, _start_getaddrinfo, _start_getnameinfo
 
 __all__ = ['SocketsMixin']
 
@@ -374,7 +374,19 @@ class SocketsMixin:
         return await fut
 
     async def getnameinfo(self, sockaddr, flags=0):
-        return await self.run_in_executor(None, socket.getnameinfo, sockaddr, flags)
+        """socket.getnameinfo() on libuv's thread pool (uv_getnameinfo) for numeric addresses;
+        anything else goes through the socket module in the default executor."""
+        family = None
+        if isinstance(sockaddr, tuple) and 2 <= len(sockaddr) <= 4 and \
+                isinstance(sockaddr[0], str) and isinstance(sockaddr[1], int):
+            family = _numeric_host(sockaddr[0], 0)
+            if family == socket.AF_INET and len(sockaddr) != 2:
+                family = None
+        if family is None:
+            return await self.run_in_executor(None, socket.getnameinfo, sockaddr, flags)
+        fut = self.create_future()
+        _start_getnameinfo(self, fut, family, sockaddr, flags)
+        return await fut
 
     async def _ensure_resolved(self, address, *, family=0, type=socket.SOCK_STREAM, proto=0,
                                flags=0):

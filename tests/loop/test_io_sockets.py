@@ -226,3 +226,16 @@ def test_getaddrinfo_matches_socket_module(loop, args):
     got = loop.run_until_complete(asyncio.wait_for(main(), 30))
     expected = socket.getaddrinfo(host, port, **kw)
     assert sorted(got, key=repr) == sorted(expected, key=repr)
+
+
+@pytest.mark.parametrize('sockaddr,flags', [
+    (('127.0.0.1', 80), 0),
+    (('127.0.0.1', 80), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV),
+    (('::1', 443, 0, 0), socket.NI_NUMERICHOST),
+])
+def test_getnameinfo_matches_socket_module(loop, sockaddr, flags):
+    async def main():
+        return await loop.getnameinfo(sockaddr, flags)
+
+    got = loop.run_until_complete(asyncio.wait_for(main(), 30))
+    assert got == socket.getnameinfo(sockaddr, flags)
