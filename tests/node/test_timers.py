@@ -370,8 +370,7 @@ def test_works_on_a_nixloop_loop_outside_the_runner():
         await done
         return log
 
-    with asyncio.Runner(loop_factory=nixloop.new_event_loop) as r:
-        assert r.run(main()) == ["immediate", "timeout", "tick"]
+    assert nixloop.run(main()) == ["immediate", "timeout", "tick"]
     assert len(errors_seen) == 1
     assert isinstance(errors_seen[0]["exception"], ZeroDivisionError)
     assert errors_seen[0]["message"] == "Unhandled exception in timeout callback"
@@ -404,8 +403,7 @@ def test_invoke_and_drain_ticks_hooks():
         timers.drain_ticks(loop)
         log.append("after drain")
 
-    with asyncio.Runner(loop_factory=nixloop.new_event_loop) as r:
-        r.run(main())
+    nixloop.run(main())
     assert log == ["event", "tick after event", "after invoke", "emit", "queued in emit",
                    "after drain"]
     assert len(ctxs) == 1 and isinstance(ctxs[0]["exception"], ZeroDivisionError)
