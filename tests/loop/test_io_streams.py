@@ -541,3 +541,38 @@ def test_connect_accepted_socket_and_sock_arg(loop):
         await server.wait_closed()
 
     loop.run_until_complete(asyncio.wait_for(main(), 10))
+
+
+def test_closed_connections_release_transports_and_protocols(loop, no_fd_leak):
+    import gc
+    import weakref
+    refs = []
+
+    class Tracked(asyncio.Protocol):
+        def connection_made(self, transport):
+            refs.append(weakref.ref(self))
+            refs.append(weakref.ref(transport))
+            self.transport = transport
+
+        def data_received(self, data):
+            self.transport.write(data)
+
+    async def main():
+        server = await loop.create_server(Tracked, '127.0.0.1', 0)
+        port = server.sockets[0].getsockname()[1]
+        for _ in range(50):
+            transport, proto = await loop.create_connection(Tracked, '127.0.0.1', port)
+            transport.write(b'ping')
+            await asyncio.sleep(0.001)
+            transport.close()
+            del transport, proto
+        await asyncio.sleep(0.05)
+        server.close()
+        await server.wait_closed()
+
+    loop.run_until_complete(asyncio.wait_for(main(), 30))
+    loop.run_until_complete(asyncio.sleep(0.01))
+    gc.collect()
+    alive = [r() for r in refs if r() is not None]
+    assert len(refs) == 200
+    assert alive == []
