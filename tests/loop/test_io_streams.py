@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import socket
+import sys
 
 import pytest
 
@@ -163,6 +164,8 @@ def test_64mib_transfer_byte_exact(loop, family, tmp_path):
 
 def test_flow_control_pause_and_resume(loop_kind, loop):
     uvloop_differs(loop_kind, 'writes go to libuv at once; pause_writing is not called at the high-water mark')
+    if loop_kind == 'asyncio' and sys.version_info < (3, 11):
+        pytest.skip('asyncio 3.10 starts reading after connection_made() even if it paused')
     events = []
     server_transports = []
 
