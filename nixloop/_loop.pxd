@@ -63,6 +63,7 @@ cdef struct LoopInternals:
     int timer_armed
     double timer_armed_when
     int sigpoll_init
+    int polls_dirty            # a PollHandle changed its events since the last poll
 
 
 cdef class BaseLoop:
@@ -91,6 +92,7 @@ cdef class BaseLoop:
     cdef object _wakeup_sock_w
     cdef object _old_wakeup_fd
     cdef object _signal_handlers
+    cdef list _dirty_polls
     cdef public double slow_callback_duration
     cdef object __weakref__
 
@@ -104,6 +106,7 @@ cdef class BaseLoop:
     cdef _timer_cancelled(self, TimerHandle h)
     cdef _run(self, bint until_idle)
     cdef _on_prepare(self)
+    cdef _check_dirty_polls(self)
     cdef _on_check(self)
     cdef _run_ready(self)
     cdef _run_ready_debug(self, list todo, Py_ssize_t i)

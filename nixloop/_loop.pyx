@@ -21,6 +21,7 @@ from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_SIMPLE
 from libc.string cimport memset
+from posix.stat cimport struct_stat as stat_t, fstat
 from libc.stdint cimport uint16_t
 
 from .includes cimport uv
@@ -76,6 +77,9 @@ cdef void _cb_prepare(uv.uv_prepare_t* h) noexcept nogil:
     if c.idle_active:
         with gil:
             (<BaseLoop>c.owner)._on_prepare()
+    if c.polls_dirty:
+        with gil:
+            (<BaseLoop>c.owner)._check_dirty_polls()
     if not c.idle_active:
         # (uv_backend_timeout() cannot tell: it answers 0 whenever watchers wait to be
         # registered, even if the poll then blocks.)
@@ -193,6 +197,8 @@ cdef class BaseLoop:
         self._executor_shutdown_called = 0
         self._asyncgens_shutdown_called = 0
         self._signal_handlers = {}
+        self._dirty_polls = []
+        self.c.polls_dirty = 0
         self.slow_callback_duration = 0.1
 
     def __init__(self):
@@ -398,6 +404,25 @@ cdef class BaseLoop:
             self._timer_cancelled(<TimerHandle>handle)
 
     # -- the prepare and check phases -----------------------------------------------------------
+
+    cdef _check_dirty_polls(self):
+        """Right before the poll: a watched fd that was closed (or reused for another file)
+        since its poll handle changed must not reach epoll_ctl, where libuv would abort."""
+        cdef PollHandle p
+        polls = self._dirty_polls
+        self._dirty_polls = []
+        self.c.polls_dirty = 0
+        for obj in polls:
+            p = <PollHandle>obj
+            p._dirty = 0
+            if p._handle == NULL or p._closing:
+                continue
+            if not p._fd_still_valid():
+                uv.uv_poll_stop(<uv.uv_poll_t*>p._handle)
+                p._events = 0
+                p._close()
+                if self._debug:
+                    _logger.warning('fd %d was closed while the loop watched it', p.fd)
 
     cdef _on_prepare(self):
         if not PyList_GET_SIZE(self._ready) or self._pending_exc is not None:

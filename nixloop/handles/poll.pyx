@@ -1,4 +1,9 @@
-# PollHandle: uv_poll_t watching a raw fd for readability/writability. Serves add_reader /
+# PollHandle: uv_poll_t watching a raw fd for readability/writability.
+#
+# libuv registers a watcher with epoll lazily, at the next poll, and aborts the process if
+# epoll_ctl fails then (EBADF for an fd closed meanwhile). A poll handle whose events changed is
+# therefore checked right before the poll (BaseLoop._check_dirty_polls): if its fd was closed or
+# now names another file, the handle is stopped and closed instead of crashing the process. Serves add_reader /
 # add_writer (a Handle per direction, run through the ready queue as asyncio does), and, through
 # on_event(events, exc), sockets that libuv has no handle type for (SOCK_SEQPACKET, Unix
 # datagrams). Included into _loop.pyx.
@@ -27,7 +32,21 @@ cdef class PollHandle(UVHandle):
             h._handle = NULL
             raise convert_uv_error(err)
         h.fd = fd
+        if not h._fd_still_valid():
+            pass   # uv_poll_init succeeded, so fstat failing here is a race: caught before poll
         return h
+
+    cdef bint _fd_still_valid(self):
+        """True while self.fd names the file it named when the handle was made."""
+        cdef stat_t st
+        if fstat(self.fd, &st) != 0:
+            return False
+        if self._dev == 0 and self._ino == 0:
+            self._dev = st.st_dev
+            self._ino = st.st_ino
+            return True
+        return <unsigned long long>st.st_dev == self._dev and \
+            <unsigned long long>st.st_ino == self._ino
 
     @staticmethod
     def create(BaseLoop loop, int fd):
@@ -53,6 +72,10 @@ cdef class PollHandle(UVHandle):
             if err < 0:
                 raise convert_uv_error(err)
             self._keepalive()
+            if not self._dirty:
+                self._dirty = 1
+                self._loop._dirty_polls.append(self)
+                self._loop.c.polls_dirty = 1
         self._events = events
 
     def start(self, int events):

@@ -242,3 +242,37 @@ def test_getnameinfo_matches_socket_module(loop, sockaddr, flags):
 
     got = loop.run_until_complete(asyncio.wait_for(main(), 30))
     assert got == socket.getnameinfo(sockaddr, flags)
+
+
+def test_closing_a_watched_fd_does_not_abort_the_process():
+    # libuv hands watcher changes to epoll at the next poll and abort()s if epoll_ctl fails
+    # there; uvloop dies with SIGABRT on this script. Run in a subprocess so a regression shows
+    # up as a failed test, not a dead test run.
+    import subprocess
+    import textwrap
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = textwrap.dedent('''
+        import asyncio, socket, nixloop
+        loop = nixloop.new_event_loop()
+        async def main():
+            c, d = socket.socketpair()
+            fd = c.fileno()
+            loop.add_reader(fd, lambda: None)
+            loop.add_writer(fd, lambda: None)
+            await asyncio.sleep(0.01)
+            c.close()
+            loop.remove_reader(fd)      # changes the watched events of a closed fd
+            await asyncio.sleep(0.01)
+            a, b = socket.socketpair()
+            loop.add_reader(a.fileno(), lambda: None)
+            a.close()                   # closed before the next poll registers it
+            await asyncio.sleep(0.01)
+            d.close(); b.close()
+            return 'survived'
+        print(loop.run_until_complete(main()))
+        loop.close()
+    ''')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, PYTHONPATH=root))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'survived'
