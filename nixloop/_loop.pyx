@@ -28,7 +28,7 @@ from .includes cimport uv
 from .includes.python cimport (
     PyContext_Enter, PyContext_Exit, PyContext_CopyCurrent, PyErr_CheckSignals,
     PyThread_get_thread_ident, PyObject_CallNoArgs, PyObject_CallOneArg,
-    nl_gil_acquire, nl_gil_release,
+    nl_gil_acquire, nl_gil_release, list_del_slice,
 )
 
 import asyncio
@@ -501,7 +501,7 @@ cdef class BaseLoop:
                 self._ready[0:0] = todo[i:]
             raise
         finally:
-            del todo[:]
+            list_del_slice(todo, 0, PyList_GET_SIZE(todo), NULL)
             self._ready_spare = todo
 
     cdef _run_ready_debug(self, list todo, Py_ssize_t n):

@@ -1,6 +1,7 @@
 # asyncio-compatible callback handles: Handle (call_soon) and TimerHandle (call_later/call_at).
 # Included into _loop.pyx.
 
+@cython.freelist(256)
 cdef class Handle:
     """A callback scheduled on the loop: what call_soon() returns."""
 
@@ -86,6 +87,7 @@ cdef class Handle:
         return '<{}>'.format(' '.join(self._repr_info()))
 
 
+@cython.freelist(256)
 cdef class TimerHandle(Handle):
     """A callback scheduled for a given loop time: what call_later()/call_at() return."""
 
