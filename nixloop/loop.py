@@ -19,6 +19,7 @@ from asyncio.log import logger
 from ._loop import BaseLoop
 from .loop_sockets import SocketsMixin
 from .loop_streams import StreamsMixin
+from .loop_unix import UnixMixin
 
 __all__ = ['Loop']
 
@@ -371,5 +372,5 @@ class _NotYet:
 
 
 class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
-           SocketsMixin, StreamsMixin, _NotYet, asyncio.AbstractEventLoop):
+           SocketsMixin, StreamsMixin, UnixMixin, _NotYet, asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

@@ -83,7 +83,10 @@ class Server(EventEmitter):
     def listen(self, *args) -> "Server":
         """listen([port[, host[, backlog]]][, cb]) / listen(path[, backlog][, cb]) /
         listen(handle[, backlog][, cb]) / listen(options[, cb]).  Returns the server."""
-        options, cb = normalize_args(args)
+        if args and isinstance(args[0], (Server, Socket) + _HANDLE_TYPES):
+            options, cb = normalize_args(({"handle": args[0]},) + args[1:])
+        else:
+            options, cb = normalize_args(args)
         if self._handle is not None:
             raise ERR_SERVER_ALREADY_LISTEN()
         if cb is not None:

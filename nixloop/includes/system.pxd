@@ -74,6 +74,88 @@ cdef extern from "<fcntl.h>" nogil:
 cdef extern from "<errno.h>" nogil:
     int errno
 
+
+# -- Unix SOCK_SEQPACKET / SOCK_DGRAM sockets (handles/seqpacket.pyx, handles/dgram.pyx) ------
+cdef extern from "<sys/types.h>" nogil:
+    ctypedef int pid_t
+    ctypedef unsigned int uid_t
+    ctypedef unsigned int gid_t
+
+cdef extern from "<sys/uio.h>" nogil:
+    struct iovec:
+        void* iov_base
+        size_t iov_len
+
+cdef extern from "<sys/socket.h>" nogil:
+    struct msghdr:
+        void* msg_name
+        socklen_t msg_namelen
+        iovec* msg_iov
+        size_t msg_iovlen
+        void* msg_control
+        size_t msg_controllen
+        int msg_flags
+    struct cmsghdr:
+        size_t cmsg_len
+        int cmsg_level
+        int cmsg_type
+    struct ucred:          # needs _GNU_SOURCE (pyconfig.h defines it)
+        pid_t pid
+        uid_t uid
+        gid_t gid
+    cmsghdr* CMSG_FIRSTHDR(msghdr* msg)
+    cmsghdr* CMSG_NXTHDR(msghdr* msg, cmsghdr* cmsg)
+    unsigned char* CMSG_DATA(cmsghdr* cmsg)
+    size_t CMSG_SPACE(size_t length)
+    size_t CMSG_LEN(size_t length)
+    int SCM_RIGHTS
+    int SCM_CREDENTIALS
+    int SO_PASSCRED
+    int SO_PEERCRED
+    int SOMAXCONN
+    int MSG_TRUNC
+    int MSG_CTRUNC
+    int MSG_DONTWAIT
+    int MSG_NOSIGNAL
+    int MSG_CMSG_CLOEXEC
+    int SHUT_RD
+    int SHUT_RDWR
+    int socket "socket" (int domain, int type, int protocol)
+    int bind "bind" (int fd, const sockaddr* addr, socklen_t addrlen)
+    int listen "listen" (int fd, int backlog)
+    int connect "connect" (int fd, const sockaddr* addr, socklen_t addrlen)
+    int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags)
+    int shutdown "shutdown" (int fd, int how)
+    ssize_t recvmsg(int fd, msghdr* msg, int flags)
+    ssize_t sendmsg(int fd, const msghdr* msg, int flags)
+
+cdef extern from "<fcntl.h>" nogil:
+    int F_GETFL
+    int F_SETFL
+    int F_GETFD
+    int F_SETFD
+    int FD_CLOEXEC
+    int O_NONBLOCK
+
+cdef extern from "<errno.h>" nogil:
+    int EAGAIN
+    int EWOULDBLOCK
+    int EINTR
+    int EINPROGRESS
+    int ENOBUFS
+    int EMSGSIZE
+    int ENAMETOOLONG
+    int EBADF
+    int ECONNABORTED
+    int EMFILE
+    int ENFILE
+    int ENOMEM
+    int EPROTO
+    int ENOTCONN
+
+cdef extern from "<string.h>" nogil:
+    size_t strnlen(const char* s, size_t maxlen)
+
 cdef extern from "<netdb.h>" nogil:
     struct addrinfo:
         int ai_flags

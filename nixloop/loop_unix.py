@@ -1,0 +1,879 @@
+"""asyncio API for Unix SOCK_SEQPACKET and SOCK_DGRAM sockets (no other loop has the first).
+
+``loop.create_seqpacket_server(protocol_factory, path, *, backlog=100, sock=None)`` ->
+:class:`SeqpacketServer` (an ``asyncio.AbstractServer``) and
+``loop.create_seqpacket_connection(protocol_factory, path, *, sock=None)`` -> ``(transport,
+protocol)``. The transport is an ``asyncio.Transport`` whose every ``write(data)`` is one message
+and whose protocol receives whole messages:
+
+* ``protocol.message_received(data)``: one call per message, never merged or split (empty
+  messages included). A protocol without ``message_received`` gets ``data_received(data)``
+  instead, still one message per call, so a plain ``asyncio.Protocol`` works.
+* ``protocol.fds_received(fds)`` (optional), right before the ``message_received`` of the message
+  that carried the fds (SCM_RIGHTS; the protocol owns them; without the method they are closed).
+  ``transport.send_fds(data, fds)`` sends fds with a message (the caller keeps its own fds).
+* ``eof_received()`` when the peer has shut down its sending side (a false answer closes the
+  transport), ``connection_lost(exc)``, ``pause_writing()``/``resume_writing()`` at the write
+  buffer limits (bytes of queued messages; default 64 KiB / 16 KiB) exactly as for streams;
+  ``pause_reading``/``resume_reading``, ``write_eof`` (shutdown(SHUT_WR) after the queue),
+  ``close`` (after the queue), ``abort``.
+* A message longer than the read buffer (default: the socket's SO_RCVBUF, settable with
+  ``transport.set_read_buffer_size(n)``) is never cut: the transport closes with
+  ``connection_lost(OSError(EMSGSIZE))``.
+* ``get_extra_info``: 'sockname', 'peername' (str; '' when unbound; an abstract name as bytes,
+  as the socket module reports it), 'peercred' ((pid, uid, gid)), 'fd'.
+
+``loop.create_datagram_endpoint(protocol_factory, local_addr=path, remote_addr=path,
+family=socket.AF_UNIX)`` (or ``sock=`` an AF_UNIX datagram socket) makes an
+``asyncio.DatagramTransport`` on a DgramHandle: ``datagram_received(data, addr)`` with ``addr``
+the sender's path (None for an unbound sender, bytes for an abstract name, as the selector loop
+gives them), ``sendto(data, addr=None)`` queues on EAGAIN/ENOBUFS with flow control, errors of a
+queued send go to ``error_received``. Other families are not this module's: they raise
+NotImplementedError (the loop-completeness issue) unless a later mixin implements them.
+
+Free functions with the loop as first argument (nixloop.unix re-exports them) work with any
+nixloop loop; :class:`UnixMixin` puts them on ``nixloop.Loop``.
+"""
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import socket
+import stat
+
+from asyncio.log import logger
+
+from . import _loop as _core
+
+__all__ = ['UnixMixin', 'SeqpacketProtocol', 'SeqpacketTransport', 'UnixDatagramTransport',
+           'SeqpacketServer', 'create_seqpacket_server', 'create_seqpacket_connection',
+           'create_unix_datagram_endpoint']
+
+_COMPLETE = 'the loop-completeness issue'
+
+
+def _check_loop(loop):
+    if not isinstance(loop, _core.BaseLoop):
+        raise TypeError(f'a nixloop loop is needed, not {loop!r}')
+    if loop.is_closed():
+        raise RuntimeError('Event loop is closed')
+
+
+def _extra_name(name):
+    """A Unix name as the socket module reports it: abstract names as bytes."""
+    if isinstance(name, str) and name.startswith('\x00'):
+        return name.encode('utf-8', 'surrogateescape')
+    return name
+
+
+class SeqpacketProtocol(asyncio.BaseProtocol):
+    """Base class for protocols of SEQPACKET transports: one message_received(data) per
+    message; fds_received(fds) before the message that carried them; eof_received()."""
+
+    def message_received(self, data):
+        """Called with one whole message (bytes, possibly empty)."""
+
+    def eof_received(self):
+        """The peer shut its sending side down; return a true value to keep the transport
+        open for writing."""
+
+
+# ---------------------------------------------------------------------------------------------
+# SEQPACKET transport
+
+class SeqpacketTransport(asyncio.Transport):
+    """An asyncio transport on a SeqpacketHandle: one write() is one message."""
+
+    def __init__(self, loop, handle, protocol, server=None, extra=None):
+        super().__init__(extra)
+        self._loop = loop
+        self._handle = handle
+        self._server = server
+        self._closing = False
+        self._conn_lost = False
+        self._paused_reading = False
+        self._protocol_paused = False
+        self._high_water = 65536
+        self._low_water = 16384
+        self._eof = False
+        self._protocol = None
+        self.set_protocol(protocol)
+        handle.on_eof = self._on_eof
+        handle.on_error = self._on_read_error
+        handle.on_write_done = self._on_write_done
+        handle.on_shutdown = self._on_shutdown
+        handle.on_fds = self._on_fds
+        if server is not None:
+            server._attach(self)
+
+    def __repr__(self):
+        state = 'closed' if self._conn_lost else ('closing' if self._closing else 'open')
+        return f'<{type(self).__name__} fd={self._handle.fd} {state}>'
+
+    def _start(self, waiter=None):
+        self._loop.call_soon(self._connection_made, waiter)
+
+    def _connection_made(self, waiter):
+        try:
+            if self._closing:
+                return
+            self._protocol.connection_made(self)
+            if not self._closing and not self._paused_reading:
+                self._handle.read_start()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(exc)
+                waiter = None
+            self._fatal_error(exc, 'Fatal error: protocol.connection_made() call failed.')
+        finally:
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def set_protocol(self, protocol):
+        self._protocol = protocol
+        cb = getattr(protocol, 'message_received', None)
+        if cb is None:
+            cb = protocol.data_received
+        self._message_cb = cb
+        self._fds_cb = getattr(protocol, 'fds_received', None)
+        self._handle.on_read = self._on_message
+
+    def get_protocol(self):
+        return self._protocol
+
+    def _on_message(self, data):
+        try:
+            self._message_cb(data)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.message_received() call failed.')
+
+    def _on_fds(self, fds):
+        if self._fds_cb is None:
+            for fd in fds:
+                os.close(fd)
+            return
+        try:
+            self._fds_cb(fds)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.fds_received() call failed.')
+
+    def _on_eof(self):
+        try:
+            eof_received = getattr(self._protocol, 'eof_received', None)
+            keep_open = eof_received() if eof_received is not None else False
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.eof_received() call failed.')
+            return
+        if not keep_open:
+            self.close()
+
+    def _on_read_error(self, exc):
+        self._fatal_error(exc, 'Fatal read error on seqpacket transport')
+
+    def _on_write_done(self, token, exc):
+        if exc is not None:
+            self._fatal_error(exc, 'Fatal write error on seqpacket transport')
+            return
+        self._maybe_resume_protocol()
+        if self._closing and self._handle.pending_writes == 0 and not self._conn_lost:
+            self._call_connection_lost(None)
+
+    def _on_shutdown(self, exc):
+        if exc is not None:
+            self._fatal_error(exc, 'Fatal error on write_eof')
+
+    # -- flow control -----------------------------------------------------------------------
+
+    def _maybe_pause_protocol(self):
+        if self._protocol_paused or self._handle.write_queue_size <= self._high_water:
+            return
+        self._protocol_paused = True
+        try:
+            self._protocol.pause_writing()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._loop.call_exception_handler({
+                'message': 'protocol.pause_writing() failed', 'exception': exc,
+                'transport': self, 'protocol': self._protocol})
+
+    def _maybe_resume_protocol(self):
+        if self._protocol_paused and self._handle.write_queue_size <= self._low_water:
+            self._protocol_paused = False
+            try:
+                self._protocol.resume_writing()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                self._loop.call_exception_handler({
+                    'message': 'protocol.resume_writing() failed', 'exception': exc,
+                    'transport': self, 'protocol': self._protocol})
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
+        self._high_water, self._low_water = high, low
+        self._maybe_pause_protocol()
+
+    def get_write_buffer_limits(self):
+        return (self._low_water, self._high_water)
+
+    def get_write_buffer_size(self):
+        return 0 if self._conn_lost else self._handle.write_queue_size
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, data):
+        """Send `data` as one message."""
+        if self._closing or self._eof or self._conn_lost or \
+                not isinstance(data, (bytes, bytearray, memoryview)):
+            self.send_fds(data, None)       # the checks and their errors
+            return
+        try:
+            if self._handle.write(data):
+                return
+        except OSError as exc:
+            self._fatal_error(exc, 'Fatal write error on seqpacket transport')
+            return
+        self._maybe_pause_protocol()
+
+    def send_fds(self, data, fds):
+        """Send `data` as one message with the file descriptors `fds` (SCM_RIGHTS)."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f'data argument must be a bytes-like object, not '
+                            f'{type(data).__name__!r}')
+        if self._eof:
+            raise RuntimeError('Cannot call write() after write_eof()')
+        if self._conn_lost or self._closing:
+            return
+        if fds is not None:
+            fds = [f if isinstance(f, int) else f.fileno() for f in fds]
+        try:
+            self._handle.write(data, fds)
+        except OSError as exc:
+            self._fatal_error(exc, 'Fatal write error on seqpacket transport')
+            return
+        self._maybe_pause_protocol()
+
+    def writelines(self, list_of_data):
+        """Each item is one message."""
+        for data in list_of_data:
+            self.write(data)
+
+    def write_eof(self):
+        if self._closing or self._eof:
+            return
+        self._eof = True
+        try:
+            self._handle.shutdown()
+        except OSError as exc:
+            self._fatal_error(exc, 'Fatal error on write_eof')
+
+    def can_write_eof(self):
+        return True
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def pause_reading(self):
+        if self._closing or self._paused_reading:
+            return
+        self._paused_reading = True
+        self._handle.read_stop()
+
+    def resume_reading(self):
+        if self._closing or not self._paused_reading:
+            return
+        self._paused_reading = False
+        self._handle.read_start()
+
+    def is_reading(self):
+        return not self._paused_reading and not self._closing
+
+    def set_read_buffer_size(self, size):
+        """Largest message accepted (0: the socket's SO_RCVBUF)."""
+        self._handle.read_buffer_size = size
+
+    def get_read_buffer_size(self):
+        return self._handle.read_buffer_size
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def is_closing(self):
+        return self._closing
+
+    def close(self):
+        if self._closing:
+            return
+        self._closing = True
+        if not self._handle.closed:
+            self._handle.read_stop()
+        if self._handle.closed or self._handle.pending_writes == 0:
+            self._call_connection_lost(None)
+
+    def abort(self):
+        self._force_close(None)
+
+    def _fatal_error(self, exc, message):
+        if isinstance(exc, OSError):
+            if self._loop.get_debug():
+                logger.debug('%r: %s', self, message, exc_info=True)
+        else:
+            self._loop.call_exception_handler({'message': message, 'exception': exc,
+                                               'transport': self, 'protocol': self._protocol})
+        self._force_close(exc)
+
+    def _force_close(self, exc):
+        if self._conn_lost:
+            return
+        self._closing = True
+        self._call_connection_lost(exc)
+
+    def _call_connection_lost(self, exc):
+        if self._conn_lost:
+            return
+        self._conn_lost = True
+        self._handle.close()
+        self._loop.call_soon(self._connection_lost, exc)
+
+    def _connection_lost(self, exc):
+        try:
+            self._protocol.connection_lost(exc)
+        finally:
+            self._protocol = None
+            server = self._server
+            if server is not None:
+                self._server = None
+                server._detach(self)
+
+    def get_extra_info(self, name, default=None):
+        if name in self._extra:
+            return self._extra[name]
+        if self._handle.closed:
+            return default
+        try:
+            if name == 'sockname':
+                return _extra_name(self._handle.getsockname())
+            if name == 'peername':
+                return _extra_name(self._handle.getpeername())
+            if name == 'peercred':
+                return self._handle.peer_credentials()
+            if name == 'fd':
+                return self._handle.fd
+        except OSError:
+            return default
+        return default
+
+    def __del__(self, _warn=__import__('warnings').warn):
+        if not self._conn_lost and self._handle is not None and not self._handle.closed:
+            _warn(f'unclosed transport {self!r}', ResourceWarning, source=self)
+            self._handle.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# SEQPACKET server
+
+class SeqpacketServer(asyncio.AbstractServer):
+    """Returned by create_seqpacket_server(): asyncio.Server's API (3.12+ semantics:
+    wait_closed() waits for the connections to end)."""
+
+    def __init__(self, loop, handle, sock, protocol_factory, backlog, unix_path_ino=None):
+        self._loop = loop
+        self._handle = handle
+        self._sock = sock
+        self._protocol_factory = protocol_factory
+        self._backlog = backlog
+        self._serving = False
+        self._closed = False
+        self._clients = set()
+        self._waiters = []
+        self._serving_forever_fut = None
+        self._unix_path_ino = unix_path_ino
+        handle.on_connection = self._on_connection
+
+    def __repr__(self):
+        return f'<{type(self).__name__} sockets={self.sockets!r}>'
+
+    def _attach(self, transport):
+        self._clients.add(transport)
+
+    def _detach(self, transport):
+        self._clients.discard(transport)
+        if not self._clients and self._closed:
+            self._wakeup()
+
+    def _wakeup(self):
+        waiters, self._waiters = self._waiters, None
+        for w in waiters or ():
+            if not w.done():
+                w.set_result(None)
+
+    def _start_serving(self):
+        if self._serving or self._closed:
+            return
+        self._serving = True
+        self._handle.listen(self._backlog)
+
+    def _on_connection(self, exc):
+        if exc is not None:
+            logger.debug('error accepting a seqpacket connection', exc_info=exc)
+            return
+        while not self._closed:
+            try:
+                pair = self._handle.accept()
+            except OSError as err:
+                if err.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._loop.call_exception_handler({
+                        'message': 'socket.accept() out of system resource',
+                        'exception': err})
+                return
+            if pair is None:
+                return
+            handle, _peer = pair
+            try:
+                protocol = self._protocol_factory()
+                transport = SeqpacketTransport(self._loop, handle, protocol, self)
+                transport._start()
+            except (SystemExit, KeyboardInterrupt):
+                handle.close()
+                raise
+            except BaseException as err:
+                handle.close()
+                self._loop.call_exception_handler({
+                    'message': 'Error on transport creation for incoming connection',
+                    'exception': err})
+
+    def get_loop(self):
+        return self._loop
+
+    def is_serving(self):
+        return self._serving
+
+    @property
+    def sockets(self):
+        if self._closed or self._sock is None:
+            return ()
+        try:
+            from asyncio.trsock import TransportSocket
+            return (TransportSocket(self._sock),)
+        except ImportError:   # pragma: no cover
+            return (self._sock,)
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        self._serving = False
+        self._handle.close()
+        if self._unix_path_ino is not None:
+            path, ino = self._unix_path_ino
+            try:
+                if os.stat(path).st_ino == ino:
+                    os.unlink(path)
+            except OSError:
+                pass
+        if self._sock is not None:
+            self._sock.close()
+        if self._serving_forever_fut is not None and not self._serving_forever_fut.done():
+            self._serving_forever_fut.cancel()
+        if not self._clients:
+            self._wakeup()
+
+    def close_clients(self):
+        for t in list(self._clients):
+            t.close()
+
+    def abort_clients(self):
+        for t in list(self._clients):
+            t.abort()
+
+    async def start_serving(self):
+        self._start_serving()
+        await asyncio.sleep(0)
+
+    async def serve_forever(self):
+        if self._serving_forever_fut is not None:
+            raise RuntimeError(f'server {self!r} is already being awaited on serve_forever()')
+        if self._closed:
+            raise RuntimeError(f'server {self!r} is closed')
+        self._start_serving()
+        self._serving_forever_fut = self._loop.create_future()
+        try:
+            await self._serving_forever_fut
+        except asyncio.CancelledError:
+            try:
+                self.close()
+                await self.wait_closed()
+            finally:
+                raise
+        finally:
+            self._serving_forever_fut = None
+
+    async def wait_closed(self):
+        if self._waiters is None:
+            return
+        waiter = self._loop.create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+        await self.wait_closed()
+
+
+def _check_seqpacket_sock(sock):
+    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_SEQPACKET:
+        raise ValueError(f'A UNIX Domain SEQPACKET Socket was expected, got {sock!r}')
+
+
+async def create_seqpacket_server(loop, protocol_factory, path=None, *, backlog=100, sock=None,
+                                  start_serving=True, cleanup_socket=True):
+    """A SOCK_SEQPACKET server on `path` (a stale socket file there is replaced, and removed
+    again on close, as create_unix_server does) or on a bound socket `sock`."""
+    _check_loop(loop)
+    path_ino = None
+    if path is not None:
+        if sock is not None:
+            raise ValueError('path and sock can not be specified at the same time')
+        path = os.fspath(path)
+        abstract = path[:1] in ('\x00', b'\x00')
+        if not abstract:
+            try:
+                if stat.S_ISSOCK(os.stat(path).st_mode):
+                    os.remove(path)
+            except FileNotFoundError:
+                pass
+            except OSError as err:
+                logger.error('Unable to check or remove stale UNIX socket %r: %r', path, err)
+        handle = _core.SeqpacketHandle.create(loop)
+        try:
+            handle.bind(path)
+        except OSError as exc:
+            handle.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(errno.EADDRINUSE, f'Address {path!r} is already in use') from None
+            raise OSError(exc.errno, exc.strerror) from None
+        except BaseException:
+            handle.close()
+            raise
+        if cleanup_socket and not abstract:
+            try:
+                path_ino = (path, os.stat(path).st_ino)
+            except OSError:
+                pass
+    else:
+        if sock is None:
+            raise ValueError('path was not specified, and no sock specified')
+        _check_seqpacket_sock(sock)
+        handle = _core.SeqpacketHandle.from_fd(loop, os.dup(sock.fileno()))
+    server = SeqpacketServer(loop, handle, sock, protocol_factory, backlog, path_ino)
+    if start_serving:
+        try:
+            server._start_serving()
+        except BaseException:
+            server.close()
+            raise
+        await asyncio.sleep(0)
+    return server
+
+
+async def create_seqpacket_connection(loop, protocol_factory, path=None, *, sock=None):
+    """Connect a SOCK_SEQPACKET socket to `path` (or wrap a connected `sock`); returns
+    (transport, protocol)."""
+    _check_loop(loop)
+    if path is not None:
+        if sock is not None:
+            raise ValueError('path and sock can not be specified at the same time')
+        handle = _core.SeqpacketHandle.create(loop)
+        fut = loop.create_future()
+
+        def on_connect(exc):
+            if not fut.done():
+                if exc is None:
+                    fut.set_result(None)
+                else:
+                    fut.set_exception(OSError(exc.errno, exc.strerror))
+        handle.on_connect = on_connect
+        try:
+            handle.connect(path)
+            await fut
+        except OSError as exc:
+            handle.close()
+            raise OSError(exc.errno, exc.strerror) from None
+        except BaseException:
+            handle.close()
+            raise
+        handle.on_connect = None
+    else:
+        if sock is None:
+            raise ValueError('no path and sock were specified')
+        _check_seqpacket_sock(sock)
+        handle = _core.SeqpacketHandle.from_fd(loop, os.dup(sock.fileno()))
+        handle.on_close = sock.close       # the transport owns the caller's socket from now on
+    protocol = protocol_factory()
+    waiter = loop.create_future()
+    transport = SeqpacketTransport(loop, handle, protocol)
+    transport._start(waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.close()
+        raise
+    return transport, protocol
+
+
+# ---------------------------------------------------------------------------------------------
+# Unix datagram endpoint
+
+class UnixDatagramTransport(asyncio.DatagramTransport):
+    """asyncio.DatagramTransport on a DgramHandle (AF_UNIX SOCK_DGRAM)."""
+
+    def __init__(self, loop, handle, protocol, address=None, sock=None):
+        super().__init__({'socket': sock} if sock is not None else None)
+        self._loop = loop
+        self._handle = handle
+        self._protocol = protocol
+        self._address = address
+        self._closing = False
+        self._conn_lost = False
+        self._protocol_paused = False
+        self._high_water = 65536
+        self._low_water = 16384
+        handle.on_read = self._on_datagram
+        handle.on_error = self._on_error
+        handle.on_write_done = self._on_write_done
+
+    def _start(self, waiter):
+        self._loop.call_soon(self._connection_made, waiter)
+
+    def _connection_made(self, waiter):
+        try:
+            self._protocol.connection_made(self)
+            if not self._closing:
+                self._handle.read_start()
+        finally:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _on_datagram(self, data, sender):
+        if sender == '':
+            sender = None
+        else:
+            sender = _extra_name(sender)
+        try:
+            self._protocol.datagram_received(data, sender)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.datagram_received() call failed.')
+
+    def _on_error(self, exc):
+        self._protocol.error_received(exc)
+
+    def _on_write_done(self, token, exc):
+        if exc is not None:
+            self._protocol.error_received(exc)
+        self._maybe_resume_protocol()
+        if self._closing and self._handle.pending_writes == 0:
+            self._call_connection_lost(None)
+
+    def _maybe_pause_protocol(self):
+        if not self._protocol_paused and self._handle.write_queue_size > self._high_water:
+            self._protocol_paused = True
+            self._protocol.pause_writing()
+
+    def _maybe_resume_protocol(self):
+        if self._protocol_paused and self._handle.write_queue_size <= self._low_water:
+            self._protocol_paused = False
+            self._protocol.resume_writing()
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
+        self._high_water, self._low_water = high, low
+        self._maybe_pause_protocol()
+
+    def get_write_buffer_limits(self):
+        return (self._low_water, self._high_water)
+
+    def get_write_buffer_size(self):
+        return 0 if self._conn_lost else self._handle.write_queue_size
+
+    def sendto(self, data, addr=None):
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f'data argument must be a bytes-like object, not '
+                            f'{type(data).__name__!r}')
+        if self._address is not None and addr not in (None, self._address):
+            raise ValueError(f'Invalid address: must be None or {self._address}')
+        if self._conn_lost or self._closing:
+            return
+        if addr is None and self._address is None:
+            raise ValueError('no destination: pass addr or connect with remote_addr')
+        try:
+            self._handle.send(data, addr)
+        except OSError as exc:
+            self._protocol.error_received(OSError(exc.errno, exc.strerror))
+            return
+        self._maybe_pause_protocol()
+
+    def is_closing(self):
+        return self._closing
+
+    def close(self):
+        if self._closing:
+            return
+        self._closing = True
+        if self._handle.pending_writes == 0:
+            self._call_connection_lost(None)
+
+    def abort(self):
+        self._closing = True
+        self._call_connection_lost(None)
+
+    def _fatal_error(self, exc, message):
+        self._loop.call_exception_handler({'message': message, 'exception': exc,
+                                           'transport': self, 'protocol': self._protocol})
+        self._closing = True
+        self._call_connection_lost(exc)
+
+    def _call_connection_lost(self, exc):
+        if self._conn_lost:
+            return
+        self._conn_lost = True
+        self._handle.close()
+        self._loop.call_soon(self._connection_lost, exc)
+
+    def _connection_lost(self, exc):
+        try:
+            self._protocol.connection_lost(exc)
+        finally:
+            self._protocol = None
+
+    def get_protocol(self):
+        return self._protocol
+
+    def set_protocol(self, protocol):
+        self._protocol = protocol
+
+    def get_extra_info(self, name, default=None):
+        if name in self._extra:
+            return self._extra[name]
+        if self._handle.closed:
+            return default
+        try:
+            if name == 'sockname':
+                return _extra_name(self._handle.getsockname()) or None
+            if name == 'peername':
+                return _extra_name(self._handle.getpeername())
+        except OSError:
+            return default
+        return default
+
+
+async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
+                                        remote_addr=None, *, sock=None):
+    """An AF_UNIX SOCK_DGRAM endpoint: bound to `local_addr` and/or connected to
+    `remote_addr` (paths), or on `sock`; returns (transport, protocol)."""
+    _check_loop(loop)
+    if sock is not None:
+        if local_addr or remote_addr:
+            raise ValueError('socket modifier keyword arguments can not be used when sock is '
+                             'specified.')
+        if sock.type != socket.SOCK_DGRAM or sock.family != socket.AF_UNIX:
+            raise ValueError(f'A UNIX Domain Datagram Socket was expected, got {sock!r}')
+        handle = _core.DgramHandle.from_fd(loop, os.dup(sock.fileno()))
+        handle.on_close = sock.close
+        address = None
+        try:
+            address = sock.getpeername() or None
+        except OSError:
+            pass
+    else:
+        handle = _core.DgramHandle.create(loop)
+        address = None
+        try:
+            if local_addr is not None:
+                if isinstance(local_addr, tuple):
+                    raise TypeError('AF_UNIX addresses are paths, not tuples')
+                handle.bind(local_addr)
+            if remote_addr is not None:
+                handle.connect(remote_addr)
+                address = remote_addr
+        except OSError as exc:
+            handle.close()
+            raise OSError(exc.errno, exc.strerror) from None
+        except BaseException:
+            handle.close()
+            raise
+    protocol = protocol_factory()
+    waiter = loop.create_future()
+    transport = UnixDatagramTransport(loop, handle, protocol, address, sock)
+    transport._start(waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.close()
+        raise
+    return transport, protocol
+
+
+class UnixMixin:
+    """nixloop.Loop's SEQPACKET and Unix datagram methods (listed before _NotYet)."""
+
+    async def create_seqpacket_server(self, protocol_factory, path=None, *, backlog=100,
+                                      sock=None, start_serving=True, cleanup_socket=True):
+        """A SOCK_SEQPACKET server (see nixloop.loop_unix)."""
+        return await create_seqpacket_server(self, protocol_factory, path, backlog=backlog,
+                                             sock=sock, start_serving=start_serving,
+                                             cleanup_socket=cleanup_socket)
+
+    async def create_seqpacket_connection(self, protocol_factory, path=None, *, sock=None):
+        """A SOCK_SEQPACKET connection (see nixloop.loop_unix)."""
+        return await create_seqpacket_connection(self, protocol_factory, path, sock=sock)
+
+    async def create_datagram_endpoint(self, protocol_factory, local_addr=None,
+                                       remote_addr=None, *, family=0, proto=0, flags=0,
+                                       reuse_address=None, reuse_port=None,
+                                       allow_broadcast=None, sock=None):
+        """AF_UNIX datagram endpoints here; other families go to the next implementation."""
+        if family == socket.AF_UNIX or (sock is not None and sock.family == socket.AF_UNIX):
+            if reuse_port or allow_broadcast:
+                raise ValueError('reuse_port and allow_broadcast are not for AF_UNIX sockets')
+            return await create_unix_datagram_endpoint(self, protocol_factory, local_addr,
+                                                       remote_addr, sock=sock)
+        parent = super()
+        try:
+            result = parent.create_datagram_endpoint(
+                protocol_factory, local_addr, remote_addr, family=family, proto=proto,
+                flags=flags, reuse_port=reuse_port, allow_broadcast=allow_broadcast,
+                sock=sock)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        except NotImplementedError as exc:
+            if str(exc):
+                raise
+            raise NotImplementedError('nixloop: loop.create_datagram_endpoint() for '
+                                      f'non-AF_UNIX families is not implemented yet ({_COMPLETE})'
+                                      ) from None

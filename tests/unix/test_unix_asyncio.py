@@ -1,0 +1,313 @@
+"""asyncio surface: loop.create_seqpacket_server/connection, Unix datagram endpoints."""
+import asyncio
+import errno
+import os
+import socket
+import stat
+
+import pytest
+
+import nixloop
+from nixloop import unix
+from nixloop.unix import SeqpacketProtocol
+
+
+def run(loop, coro, timeout=30):
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+class Echo(SeqpacketProtocol):
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def message_received(self, data):
+        self.transport.write(data)
+
+
+class Collect(SeqpacketProtocol):
+    def __init__(self):
+        self.messages = []
+        self.lost = asyncio.get_running_loop().create_future()
+        self.paused = 0
+        self.resumed = 0
+        self.fds = []
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def message_received(self, data):
+        self.messages.append(data)
+
+    def fds_received(self, fds):
+        self.fds.append(fds)
+
+    def pause_writing(self):
+        self.paused += 1
+
+    def resume_writing(self):
+        self.resumed += 1
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+def test_seqpacket_echo_and_stale_file(nloop, tmp_path, no_fd_leak):
+    path = str(tmp_path / 'srv')
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    stale.bind(path)
+    stale.close()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_seqpacket_server(Echo, path)     # replaces the stale file
+        assert server.is_serving()
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        for m in (b'a', b'', b'ccc' * 1000):
+            tr.write(m)
+        while len(pr.messages) < 3:
+            await asyncio.sleep(0.001)
+        assert tr.get_extra_info('peercred') == (os.getpid(), os.getuid(), os.getgid())
+        assert tr.get_extra_info('peername') == path
+        tr.close()
+        assert await pr.lost is None
+        server.close()
+        await server.wait_closed()
+        return pr.messages
+    assert run(nloop, main()) == [b'a', b'', b'ccc' * 1000]
+    assert not os.path.exists(path)               # removed on close (cleanup_socket)
+
+
+def test_plain_protocol_data_received_gets_messages(nloop, tmp_path, no_fd_leak):
+    path = str(tmp_path / 'p')
+
+    class Plain(asyncio.Protocol):
+        def __init__(self):
+            self.got = []
+
+        def connection_made(self, t):
+            self.t = t
+
+        def data_received(self, data):
+            self.got.append(data)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_seqpacket_server(Echo, path)
+        tr, pr = await loop.create_seqpacket_connection(Plain, path)
+        tr.writelines([b'x', b'yy', b'zzz'])
+        while len(pr.got) < 3:
+            await asyncio.sleep(0.001)
+        tr.close()
+        server.close()
+        await server.wait_closed()
+        return pr.got
+    assert run(nloop, main()) == [b'x', b'yy', b'zzz']
+
+
+def test_flow_control_pause_resume(nloop, tmp_path, no_fd_leak):
+    path = str(tmp_path / 'fc')
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        servers = []
+
+        class Slow(SeqpacketProtocol):
+            def connection_made(self, t):
+                servers.append(t)
+                t.pause_reading()
+        server = await loop.create_seqpacket_server(Slow, path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        tr.set_write_buffer_limits(high=64 * 1024)
+        for _ in range(200):
+            tr.write(b'm' * 16384)
+            if pr.paused:
+                break
+        assert pr.paused == 1
+        assert tr.get_write_buffer_size() > 64 * 1024
+        while not servers:
+            await asyncio.sleep(0.001)
+        servers[0].resume_reading()
+        while not pr.resumed:
+            await asyncio.sleep(0.001)
+        tr.close()
+        await pr.lost
+        server.close()
+        servers[0].close()
+        await server.wait_closed()
+        return pr.paused, pr.resumed
+    assert run(nloop, main()) == (1, 1)
+
+
+def test_eof_truncation_and_fds_on_transport(nloop, tmp_path, no_fd_leak):
+    path = str(tmp_path / 't')
+    r, w = os.pipe()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        accepted = []
+
+        def factory():
+            p = Collect()
+            accepted.append(p)
+            return p
+        server = await loop.create_seqpacket_server(factory, path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        tr.send_fds(b'with fd', [w])
+        while not accepted or not accepted[0].messages:
+            await asyncio.sleep(0.001)
+        srv = accepted[0]
+        assert srv.messages == [b'with fd'] and len(srv.fds) == 1
+        os.write(srv.fds[0][0], b'ok')
+        os.close(srv.fds[0][0])
+        srv.transport.set_read_buffer_size(100)
+        tr.write(b'L' * 101)
+        exc = await srv.lost
+        tr.close()
+        server.close()
+        await server.wait_closed()
+        return exc, srv.messages
+    try:
+        exc, msgs = run(nloop, main())
+        os.close(w)
+        assert os.read(r, 10) == b'ok'
+    finally:
+        os.close(r)
+    assert isinstance(exc, OSError) and exc.errno == errno.EMSGSIZE
+    assert msgs == [b'with fd']
+
+
+def test_write_eof_and_eof_received(nloop, tmp_path, no_fd_leak):
+    path = str(tmp_path / 'e')
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        eofs = loop.create_future()
+
+        class Srv(SeqpacketProtocol):
+            def connection_made(self, t):
+                self.t = t
+                self.got = []
+
+            def message_received(self, data):
+                self.got.append(data)
+
+            def eof_received(self):
+                eofs.set_result(list(self.got))
+                self.t.write(b'reply after eof')
+                return False        # closes after the reply is sent
+        server = await loop.create_seqpacket_server(Srv, path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        assert tr.can_write_eof()
+        tr.write(b'')
+        tr.write(b'last')
+        tr.write_eof()
+        with pytest.raises(RuntimeError):
+            tr.write(b'x')
+        got = await eofs
+        exc = await pr.lost     # the server closed: our eof_received -> close
+        server.close()
+        await server.wait_closed()
+        return got, pr.messages, exc
+    got, replies, exc = run(nloop, main())
+    assert got == [b'', b'last']
+    assert replies == [b'reply after eof']
+    assert exc is None
+
+
+def test_connection_errors_and_free_functions(nloop, tmp_path, no_fd_leak):
+    async def main():
+        loop = asyncio.get_running_loop()
+        with pytest.raises(FileNotFoundError):
+            await loop.create_seqpacket_connection(Collect, str(tmp_path / 'missing'))
+        with pytest.raises(OSError) as info:
+            await loop.create_seqpacket_server(Echo, str(tmp_path / 'nodir' / 's'))
+        assert info.value.errno == errno.ENOENT
+        # free functions with the loop as first argument
+        server = await unix.create_seqpacket_server(loop, Echo, str(tmp_path / 'f'))
+        tr, pr = await unix.create_seqpacket_connection(loop, Collect, str(tmp_path / 'f'))
+        tr.write(b'free')
+        while not pr.messages:
+            await asyncio.sleep(0.001)
+        tr.close()
+        server.close()
+        await server.wait_closed()
+        return pr.messages
+    assert run(nloop, main()) == [b'free']
+
+
+def test_sock_argument(nloop, tmp_path, no_fd_leak):
+    path = str(tmp_path / 's')
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsock.bind(path)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_seqpacket_server(Echo, sock=lsock)
+        csock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        csock.connect(path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, sock=csock)
+        tr.write(b'via sock')
+        while not pr.messages:
+            await asyncio.sleep(0.001)
+        tr.close()
+        await pr.lost
+        server.close()
+        await server.wait_closed()
+        return pr.messages, csock.fileno(), lsock.fileno()
+    msgs, cfd, lfd = run(nloop, main())
+    assert msgs == [b'via sock']
+    assert cfd == -1 and lfd == -1     # the transport/server own and closed them
+
+
+def test_unix_datagram_endpoint(nloop, tmp_path, no_fd_leak):
+    srv_path, cli_path = str(tmp_path / 'ds'), str(tmp_path / 'dc')
+
+    class DEcho(asyncio.DatagramProtocol):
+        def connection_made(self, t):
+            self.t = t
+
+        def datagram_received(self, data, addr):
+            self.t.sendto(data + b'!', addr)
+
+    class DCollect(asyncio.DatagramProtocol):
+        def __init__(self):
+            self.got = []
+            self.errors = []
+
+        def datagram_received(self, data, addr):
+            self.got.append((data, addr))
+
+        def error_received(self, exc):
+            self.errors.append(exc)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        st, sp = await loop.create_datagram_endpoint(DEcho, local_addr=srv_path,
+                                                     family=socket.AF_UNIX)
+        ct, cp = await loop.create_datagram_endpoint(DCollect, local_addr=cli_path,
+                                                     remote_addr=srv_path,
+                                                     family=socket.AF_UNIX)
+        assert ct.get_extra_info('sockname') == cli_path
+        assert ct.get_extra_info('peername') == srv_path
+        ct.sendto(b'ping')
+        ut, up = await loop.create_datagram_endpoint(DCollect, family=socket.AF_UNIX)
+        ut.sendto(b'unbound', srv_path)     # echo to None: the server's sendto fails
+        ut.sendto(b'to nowhere', str(tmp_path / 'nowhere'))
+        while not cp.got or not up.errors:
+            await asyncio.sleep(0.001)
+        for t in (st, ct, ut):
+            t.close()
+        await asyncio.sleep(0)
+        return cp.got, up.errors
+    got, errors = run(nloop, main())
+    assert got == [(b'ping!', srv_path)]
+    assert isinstance(errors[0], FileNotFoundError)
+
+
+def test_inet_datagram_not_ours(nloop):
+    async def main():
+        loop = asyncio.get_running_loop()
+        with pytest.raises(NotImplementedError, match='loop-completeness'):
+            await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                local_addr=('127.0.0.1', 0))
+    run(nloop, main())
