@@ -45,6 +45,7 @@ import stat
 from asyncio.log import logger
 
 from . import _loop as _core
+from .server import ServerBase, unlink_if_same
 
 __all__ = ['UnixMixin', 'SeqpacketProtocol', 'SeqpacketTransport', 'UnixDatagramTransport',
            'SeqpacketServer', 'create_seqpacket_server', 'create_seqpacket_connection',
@@ -387,40 +388,19 @@ class SeqpacketTransport(asyncio.Transport):
 # ---------------------------------------------------------------------------------------------
 # SEQPACKET server
 
-class SeqpacketServer(asyncio.AbstractServer):
+class SeqpacketServer(ServerBase):
     """Returned by create_seqpacket_server(): asyncio.Server's API (3.12+ semantics:
     wait_closed() waits for the connections to end)."""
 
     def __init__(self, loop, handle, sock, protocol_factory, backlog, unix_path_ino=None):
-        self._loop = loop
+        super().__init__(loop, protocol_factory, backlog)
         self._handle = handle
         self._sock = sock
-        self._protocol_factory = protocol_factory
-        self._backlog = backlog
-        self._serving = False
-        self._closed = False
-        self._clients = set()
-        self._waiters = []
-        self._serving_forever_fut = None
         self._unix_path_ino = unix_path_ino
         handle.on_connection = self._on_connection
 
-    def __repr__(self):
-        return f'<{type(self).__name__} sockets={self.sockets!r}>'
-
-    def _attach(self, transport):
-        self._clients.add(transport)
-
-    def _detach(self, transport):
-        self._clients.discard(transport)
-        if not self._clients and self._closed:
-            self._wakeup()
-
-    def _wakeup(self):
-        waiters, self._waiters = self._waiters, None
-        for w in waiters or ():
-            if not w.done():
-                w.set_result(None)
+    def _socket_objects(self):
+        return () if self._sock is None else (self._sock,)
 
     def _start_serving(self):
         if self._serving or self._closed:
@@ -457,85 +437,12 @@ class SeqpacketServer(asyncio.AbstractServer):
                     'message': 'Error on transport creation for incoming connection',
                     'exception': err})
 
-    def get_loop(self):
-        return self._loop
-
-    def is_serving(self):
-        return self._serving
-
-    @property
-    def sockets(self):
-        if self._closed or self._sock is None:
-            return ()
-        try:
-            from asyncio.trsock import TransportSocket
-            return (TransportSocket(self._sock),)
-        except ImportError:   # pragma: no cover
-            return (self._sock,)
-
-    def close(self):
-        if self._closed:
-            return
-        self._closed = True
-        self._serving = False
+    def _stop_listening(self):
         self._handle.close()
         if self._unix_path_ino is not None:
-            path, ino = self._unix_path_ino
-            try:
-                if os.stat(path).st_ino == ino:
-                    os.unlink(path)
-            except OSError:
-                pass
+            unlink_if_same(*self._unix_path_ino)
         if self._sock is not None:
             self._sock.close()
-        if self._serving_forever_fut is not None and not self._serving_forever_fut.done():
-            self._serving_forever_fut.cancel()
-        if not self._clients:
-            self._wakeup()
-
-    def close_clients(self):
-        for t in list(self._clients):
-            t.close()
-
-    def abort_clients(self):
-        for t in list(self._clients):
-            t.abort()
-
-    async def start_serving(self):
-        self._start_serving()
-        await asyncio.sleep(0)
-
-    async def serve_forever(self):
-        if self._serving_forever_fut is not None:
-            raise RuntimeError(f'server {self!r} is already being awaited on serve_forever()')
-        if self._closed:
-            raise RuntimeError(f'server {self!r} is closed')
-        self._start_serving()
-        self._serving_forever_fut = self._loop.create_future()
-        try:
-            await self._serving_forever_fut
-        except asyncio.CancelledError:
-            try:
-                self.close()
-                await self.wait_closed()
-            finally:
-                raise
-        finally:
-            self._serving_forever_fut = None
-
-    async def wait_closed(self):
-        if self._waiters is None:
-            return
-        waiter = self._loop.create_future()
-        self._waiters.append(waiter)
-        await waiter
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        self.close()
-        await self.wait_closed()
 
 
 def _check_seqpacket_sock(sock):

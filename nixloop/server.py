@@ -16,27 +16,25 @@ try:
 except ImportError:   # pragma: no cover
     _TransportSocket = None
 
-__all__ = ['Server']
+__all__ = ['Server', 'ServerBase', 'unlink_if_same']
 
 _RESOURCE_ERRNOS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
-class Server(asyncio.AbstractServer):
-    """Returned by create_server()/create_unix_server(); behaves as asyncio's Server
-    (Python 3.12+ semantics: wait_closed() waits for every connection to end)."""
+class ServerBase(asyncio.AbstractServer):
+    """What every nixloop server shares: connection accounting and the asyncio.Server API
+    (Python 3.12+ semantics: wait_closed() waits for every connection to end). Subclasses
+    provide _start_serving(), _stop_listening() and _socket_objects()."""
 
-    def __init__(self, loop, sockets, protocol_factory, backlog, unix_paths=None):
+    def __init__(self, loop, protocol_factory, backlog):
         self._loop = loop
-        self._sockets = sockets
-        self._listeners = []
-        self._active_count = 0
-        self._waiters = []
         self._protocol_factory = protocol_factory
         self._backlog = backlog
         self._serving = False
+        self._closed = False
+        self._clients = set()
+        self._waiters = []
         self._serving_forever_fut = None
-        self._clients = weakref.WeakSet()
-        self._unix_paths = unix_paths or {}
 
     def __repr__(self):
         return f'<{type(self).__name__} sockets={self.sockets!r}>'
@@ -44,13 +42,11 @@ class Server(asyncio.AbstractServer):
     # -- connection accounting (called by the transports) ---------------------------------------
 
     def _attach(self, transport):
-        self._active_count += 1
         self._clients.add(transport)
 
     def _detach(self, transport):
-        self._active_count -= 1
         self._clients.discard(transport)
-        if self._active_count == 0 and self._sockets is None:
+        if not self._clients and self._closed:
             self._wakeup()
 
     def _wakeup(self):
@@ -60,10 +56,115 @@ class Server(asyncio.AbstractServer):
             if not waiter.done():
                 waiter.set_result(None)
 
-    # -- serving --------------------------------------------------------------------------------
+    def _start_serving(self):
+        raise NotImplementedError
+
+    def _stop_listening(self):
+        raise NotImplementedError
+
+    def _socket_objects(self):
+        raise NotImplementedError
+
+    # -- the asyncio.Server API -----------------------------------------------------------------
+
+    def get_loop(self):
+        return self._loop
+
+    def is_serving(self):
+        return self._serving
+
+    @property
+    def sockets(self):
+        if self._closed:
+            return ()
+        socks = self._socket_objects()
+        if _TransportSocket is None:
+            return tuple(socks)
+        return tuple(_TransportSocket(s) for s in socks)
+
+    def close(self):
+        """Stop listening and close the listening sockets; connections stay open."""
+        if self._closed:
+            return
+        self._closed = True
+        self._serving = False
+        self._stop_listening()
+        if self._serving_forever_fut is not None and not self._serving_forever_fut.done():
+            self._serving_forever_fut.cancel()
+            self._serving_forever_fut = None
+        if not self._clients:
+            self._wakeup()
+
+    def close_clients(self):
+        for transport in list(self._clients):
+            transport.close()
+
+    def abort_clients(self):
+        for transport in list(self._clients):
+            transport.abort()
+
+    async def start_serving(self):
+        self._start_serving()
+        await asyncio.sleep(0)
+
+    async def serve_forever(self):
+        if self._serving_forever_fut is not None:
+            raise RuntimeError(f'server {self!r} is already being awaited on serve_forever()')
+        if self._closed:
+            raise RuntimeError(f'server {self!r} is closed')
+        self._start_serving()
+        self._serving_forever_fut = self._loop.create_future()
+        try:
+            await self._serving_forever_fut
+        except asyncio.CancelledError:
+            try:
+                self.close()
+                await self.wait_closed()
+            finally:
+                raise
+        finally:
+            self._serving_forever_fut = None
+
+    async def wait_closed(self):
+        """Wait until the server is closed and its last connection has ended."""
+        if self._waiters is None:
+            return
+        waiter = self._loop.create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+        await self.wait_closed()
+
+
+def unlink_if_same(path, ino):
+    """Remove the socket file at `path` if it is still the one the server created."""
+    try:
+        if os.stat(path).st_ino == ino:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+class Server(ServerBase):
+    """Returned by create_server()/create_unix_server(): listening libuv TCP or pipe handles
+    that accept into stream transports."""
+
+    def __init__(self, loop, sockets, protocol_factory, backlog, unix_paths=None):
+        super().__init__(loop, protocol_factory, backlog)
+        self._sockets = sockets
+        self._listeners = []
+        self._unix_paths = unix_paths or {}
+
+    def _socket_objects(self):
+        return self._sockets
 
     def _start_serving(self):
-        if self._serving or self._sockets is None:
+        if self._serving or self._closed:
             return
         self._serving = True
         for sock in self._sockets:
@@ -116,91 +217,15 @@ class Server(asyncio.AbstractServer):
         elif self._loop.get_debug():
             logger.debug('error accepting a connection on %r', sock, exc_info=exc)
 
-    def get_loop(self):
-        return self._loop
-
-    def is_serving(self):
-        return self._serving
-
-    @property
-    def sockets(self):
-        if self._sockets is None:
-            return ()
-        if _TransportSocket is None:
-            return tuple(self._sockets)
-        return tuple(_TransportSocket(s) for s in self._sockets)
-
-    def close(self):
-        """Stop listening and close the listening sockets; connections stay open."""
-        sockets = self._sockets
-        if sockets is None:
-            return
-        self._sockets = None
+    def _stop_listening(self):
         for handle in self._listeners:
             handle.close()
         self._listeners = []
-        for sock in sockets:
-            self._cleanup_unix_path(sock)
+        for sock in self._sockets:
+            ino = self._unix_paths.pop(sock, None)
+            if ino is not None:
+                try:
+                    unlink_if_same(sock.getsockname(), ino)
+                except OSError:
+                    pass
             sock.close()
-        self._serving = False
-        if self._serving_forever_fut is not None and not self._serving_forever_fut.done():
-            self._serving_forever_fut.cancel()
-            self._serving_forever_fut = None
-        if self._active_count == 0:
-            self._wakeup()
-
-    def _cleanup_unix_path(self, sock):
-        ino = self._unix_paths.pop(sock, None)
-        if ino is None:
-            return
-        try:
-            path = sock.getsockname()
-            if os.stat(path).st_ino == ino:
-                os.unlink(path)
-        except OSError:
-            pass
-
-    def close_clients(self):
-        for transport in list(self._clients):
-            transport.close()
-
-    def abort_clients(self):
-        for transport in list(self._clients):
-            transport.abort()
-
-    async def start_serving(self):
-        self._start_serving()
-        await asyncio.sleep(0)
-
-    async def serve_forever(self):
-        if self._serving_forever_fut is not None:
-            raise RuntimeError(f'server {self!r} is already being awaited on serve_forever()')
-        if self._sockets is None:
-            raise RuntimeError(f'server {self!r} is closed')
-        self._start_serving()
-        self._serving_forever_fut = self._loop.create_future()
-        try:
-            await self._serving_forever_fut
-        except asyncio.CancelledError:
-            try:
-                self.close()
-                await self.wait_closed()
-            finally:
-                raise
-        finally:
-            self._serving_forever_fut = None
-
-    async def wait_closed(self):
-        """Wait until the server is closed and its last connection has ended."""
-        if self._waiters is None:
-            return
-        waiter = self._loop.create_future()
-        self._waiters.append(waiter)
-        await waiter
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        self.close()
-        await self.wait_closed()
