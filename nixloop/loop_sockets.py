@@ -176,13 +176,14 @@ class SocketsMixin:
         if handle is None or not handle.cancelled():
             self.remove_writer(fd)
 
-    async def _sock_wait_read(self, sock, attempt):
-        """Call attempt() (a non-blocking socket call) until it stops raising BlockingIOError."""
+    async def _sock_wait(self, sock, attempt, writable=False):
+        """Call attempt() (non-blocking socket calls) each time sock is ready, until it stops
+        raising BlockingIOError; its result or exception becomes the awaited outcome."""
         fut = self.create_future()
         fd = sock.fileno()
         self._ensure_fd_no_transport(fd)
 
-        def on_readable():
+        def on_ready():
             if fut.done():
                 return
             try:
@@ -196,44 +197,43 @@ class SocketsMixin:
             else:
                 fut.set_result(result)
 
-        handle = self._add_reader(fd, on_readable)
-        fut.add_done_callback(functools.partial(self._sock_read_done, fd, handle=handle))
-        return await fut
+        if writable:
+            handle = self._add_writer(fd, on_ready)
+            done = self._sock_write_done
+        else:
+            handle = self._add_reader(fd, on_ready)
+            done = self._sock_read_done
+        fut.add_done_callback(functools.partial(done, fd, handle=handle))
+        try:
+            return await fut
+        finally:
+            fut = None   # no reference cycle through an exception's traceback
+
+    async def _sock_call(self, sock, attempt, writable=False):
+        """attempt() at once, and again whenever sock is ready if it would block."""
+        self._check_sock(sock)
+        try:
+            return attempt()
+        except (BlockingIOError, InterruptedError):
+            pass
+        return await self._sock_wait(sock, attempt, writable)
 
     async def sock_recv(self, sock, n):
         """Receive up to n bytes from a non-blocking socket."""
-        self._check_sock(sock)
-        try:
-            return sock.recv(n)
-        except (BlockingIOError, InterruptedError):
-            pass
-        return await self._sock_wait_read(sock, lambda: sock.recv(n))
+        return await self._sock_call(sock, lambda: sock.recv(n))
 
     async def sock_recv_into(self, sock, buf):
-        self._check_sock(sock)
-        try:
-            return sock.recv_into(buf)
-        except (BlockingIOError, InterruptedError):
-            pass
-        return await self._sock_wait_read(sock, lambda: sock.recv_into(buf))
+        return await self._sock_call(sock, lambda: sock.recv_into(buf))
 
     async def sock_recvfrom(self, sock, bufsize):
-        self._check_sock(sock)
-        try:
-            return sock.recvfrom(bufsize)
-        except (BlockingIOError, InterruptedError):
-            pass
-        return await self._sock_wait_read(sock, lambda: sock.recvfrom(bufsize))
+        return await self._sock_call(sock, lambda: sock.recvfrom(bufsize))
 
     async def sock_recvfrom_into(self, sock, buf, nbytes=0):
-        self._check_sock(sock)
-        if not nbytes:
-            nbytes = len(buf)
-        try:
-            return sock.recvfrom_into(buf, nbytes)
-        except (BlockingIOError, InterruptedError):
-            pass
-        return await self._sock_wait_read(sock, lambda: sock.recvfrom_into(buf, nbytes))
+        nbytes = nbytes or len(buf)
+        return await self._sock_call(sock, lambda: sock.recvfrom_into(buf, nbytes))
+
+    async def sock_sendto(self, sock, data, address):
+        return await self._sock_call(sock, lambda: sock.sendto(data, address), writable=True)
 
     async def sock_sendall(self, sock, data):
         """Send all of data; returns once it is all in the kernel."""
@@ -244,62 +244,15 @@ class SocketsMixin:
             n = 0
         if n == len(data):
             return
-        fut = self.create_future()
-        fd = sock.fileno()
-        self._ensure_fd_no_transport(fd)
         view = memoryview(data).cast('B')
         pos = [n]
 
-        def on_writable():
-            if fut.done():
-                return
-            start = pos[0]
-            try:
-                sent = sock.send(view[start:])
-            except (BlockingIOError, InterruptedError):
-                return
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                fut.set_exception(exc)
-                return
-            start += sent
-            if start == len(view):
-                fut.set_result(None)
-            else:
-                pos[0] = start
+        def send_more():
+            pos[0] += sock.send(view[pos[0]:])
+            if pos[0] < len(view):
+                raise BlockingIOError   # wait for room again
 
-        handle = self._add_writer(fd, on_writable)
-        fut.add_done_callback(functools.partial(self._sock_write_done, fd, handle=handle))
-        return await fut
-
-    async def sock_sendto(self, sock, data, address):
-        self._check_sock(sock)
-        try:
-            return sock.sendto(data, address)
-        except (BlockingIOError, InterruptedError):
-            pass
-        fut = self.create_future()
-        fd = sock.fileno()
-        self._ensure_fd_no_transport(fd)
-
-        def on_writable():
-            if fut.done():
-                return
-            try:
-                n = sock.sendto(data, address)
-            except (BlockingIOError, InterruptedError):
-                return
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                fut.set_exception(exc)
-            else:
-                fut.set_result(n)
-
-        handle = self._add_writer(fd, on_writable)
-        fut.add_done_callback(functools.partial(self._sock_write_done, fd, handle=handle))
-        return await fut
+        return await self._sock_wait(sock, send_more, writable=True)
 
     async def sock_connect(self, sock, address):
         """Connect a non-blocking socket; host names are resolved first."""
@@ -309,56 +262,27 @@ class SocketsMixin:
             resolved = await self._ensure_resolved(address, family=sock.family, type=sock.type,
                                                    proto=sock.proto)
             _, _, _, _, address = resolved[0]
-        fut = self.create_future()
-        fd = sock.fileno()
         try:
             sock.connect(address)
+            return
         except (BlockingIOError, InterruptedError):
-            self._ensure_fd_no_transport(fd)
+            pass
 
-            def on_writable():
-                if fut.done():
-                    return
-                try:
-                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                    if err != 0:
-                        raise OSError(err, f'Connect call failed {address}')
-                except (BlockingIOError, InterruptedError):
-                    return
-                except (SystemExit, KeyboardInterrupt):
-                    raise
-                except BaseException as exc:
-                    fut.set_exception(exc)
-                else:
-                    fut.set_result(None)
+        def connected():
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err != 0:
+                raise OSError(err, f'Connect call failed {address}')
 
-            handle = self._add_writer(fd, on_writable)
-            fut.add_done_callback(functools.partial(self._sock_write_done, fd, handle=handle))
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            fut.set_exception(exc)
-        else:
-            fut.set_result(None)
-        try:
-            return await fut
-        finally:
-            fut = None   # no reference cycle through the exception's traceback
+        return await self._sock_wait(sock, connected, writable=True)
 
     async def sock_accept(self, sock):
         """Accept a connection: returns (conn, address), conn non-blocking."""
-        self._check_sock(sock)
-
-        def attempt():
+        def accept():
             conn, address = sock.accept()
             conn.setblocking(False)
             return conn, address
 
-        try:
-            return attempt()
-        except (BlockingIOError, InterruptedError):
-            pass
-        return await self._sock_wait_read(sock, attempt)
+        return await self._sock_call(sock, accept)
 
     # -- name resolution ------------------------------------------------------------------------
 
