@@ -762,14 +762,24 @@ def run_micro(env, cfg, progress, benches):
     return list(rows.values())
 
 
-def run_emit(env, mode, progress):
-    """perf/bench_emit.py (EventEmitter.emit vs pyee vs a plain list; written separately): run it
-    pinned like the servers and keep its text output for the report."""
-    script = os.path.join(PERF, "bench_emit.py")
+# Benchmarks written as standalone scripts: (id, script, quick-mode args, pinned, title).
+SCRIPTS = (
+    ("emit", "bench_emit.py", ["--repeat", "3", "--number", "100000"], True,
+     "EventEmitter.emit vs pyee vs a plain list (perf/bench_emit.py)"),
+    ("seqpacket", "bench_seqpacket.py",
+     ["--rounds", "3", "--seconds", "1.5", "--window", "1", "--clients", "2"], False,
+     "SEQPACKET echo vs Unix-stream echo, nixloop and uvloop (perf/bench_seqpacket.py)"),
+)
+
+
+def run_script(env, mode, progress, bench_id, name, quick_args, pinned):
+    """Run one standalone benchmark script and keep its text output for the report. Scripts
+    that run their own server and client processes are not pinned as a whole."""
+    script = os.path.join(PERF, name)
     if not os.path.exists(script):
-        return {"status": "skipped", "reason": "perf/bench_emit.py not present"}
-    extra = ["--repeat", "3", "--number", "100000"] if mode == "quick" else []
-    argv = env.server_pin + [sys.executable, script] + extra
+        return {"status": "skipped", "reason": f"perf/{name} not present"}
+    extra = quick_args if mode == "quick" else []
+    argv = (env.server_pin if pinned else []) + [sys.executable, script] + extra
     p = CHILDREN.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=env.child_env, cwd=ROOT)
     try:
@@ -780,11 +790,11 @@ def run_emit(env, mode, progress):
         CHILDREN.stop(p)
     if p.returncode != 0:
         tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {p.returncode}"]
-        progress.step(f"emit: failed: {tail[0]}")
+        progress.step(f"{bench_id}: failed: {tail[0]}")
         return {"status": "failed", "reason": tail[0][:300]}
     text = out.decode(errors="replace").rstrip()
     last = [l for l in text.splitlines() if l.strip()][-1:]
-    progress.step(f"emit: {last[0] if last else 'done'}")
+    progress.step(f"{bench_id}: {last[0] if last else 'done'}")
     return {"status": "ok", "output": text}
 
 
@@ -1050,7 +1060,7 @@ def main(argv=None):
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_const", dest="mode", const="quick", help="the default")
     g.add_argument("--full", action="store_const", dest="mode", const="full")
-    ap.add_argument("--only", default="", help="comma list: micro, emit, echo, connrate, idle, or a workload "
+    ap.add_argument("--only", default="", help="comma list: micro, emit, seqpacket, echo, connrate, idle, or a workload "
                                                 "id prefix such as echo-unix, echo-tcp-1KiB")
     ap.add_argument("--competitors", default="", help="comma list of asyncio,uvloop,nixloop,rloop,node,c "
                                                       "(default: all available; uvloop, the reference "
@@ -1089,15 +1099,15 @@ def main(argv=None):
     work = [w for w in workloads_for(mode, cfg["idle_conns"]) if selected(tokens, w.group, w.id)]
     micro_benches = [b for b in MICRO_BENCHES if selected(tokens, "micro", f"micro-{b}")]
     do_micro = bool(micro_benches)
-    do_emit = selected(tokens, "emit", "emit")
+    scripts = [sc for sc in SCRIPTS if selected(tokens, sc[0], sc[0])]
     if args.list:
         for w in work:
             print(w.id, "-", w.title)
         if do_micro:
             for b in micro_benches:
                 print(f"micro-{b} - {MICRO_LABELS[b]}")
-        if do_emit:
-            print("emit - EventEmitter.emit vs pyee (perf/bench_emit.py)")
+        for sc in scripts:
+            print(f"{sc[0]} - {sc[4]}")
         return 0
 
     env = Env(args)
@@ -1111,7 +1121,7 @@ def main(argv=None):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         old_handlers[sig] = signal.getsignal(sig)
         signal.signal(sig, on_term)
-    all_rows, mrows, emit = [], [], None
+    all_rows, mrows, script_results = [], [], []
     interrupted = False
     try:
         log(f"nixloop perf: {mode} mode, python {sys.version.split()[0]} ({sys.executable})")
@@ -1157,13 +1167,13 @@ def main(argv=None):
             total += n if w.group == "idle" else n * cfg["reps"]
         if do_micro:
             total += cfg["micro_reps"] * len(micro_benches) * len(PY_LOOPS)
-        total += 1 if do_emit else 0
+        total += len(scripts)
         log(f"{len(work)} workloads{' + micro' if do_micro else ''}; about {est / 60:.1f} min at most")
         progress = Progress(total)
         if do_micro:
             mrows = run_micro(env, cfg, progress, micro_benches)
-        if do_emit:
-            emit = run_emit(env, mode, progress)
+        for sc in scripts:
+            script_results.append((sc, run_script(env, mode, progress, sc[0], sc[1], sc[2], sc[3])))
         for w in work:
             rows = [Row(w.id, spec) for spec in w.servers(env)]
             all_rows.append((w, rows))  # filled in place, so an interruption keeps what was measured
@@ -1217,15 +1227,15 @@ def main(argv=None):
         text.append(text_table(head, lines))
         md.append("## Micro benchmarks (ops/s)\n")
         md.append(md_table(head, lines) + "\n")
-    if emit is not None:
-        text.append("== EventEmitter.emit (perf/bench_emit.py)")
-        md.append("## EventEmitter.emit (perf/bench_emit.py)\n")
-        if emit["status"] == "ok":
-            text.append(emit["output"])
-            md.append("```\n" + emit["output"] + "\n```\n")
+    for sc, result in script_results:
+        text.append(f"== {sc[4]}")
+        md.append(f"## {sc[4]}\n")
+        if result["status"] == "ok":
+            text.append(result["output"])
+            md.append("```\n" + result["output"] + "\n```\n")
         else:
-            text.append(f"{emit['status']}: {emit['reason']}")
-            md.append(f"{emit['status']}: {emit['reason']}\n")
+            text.append(f"{result['status']}: {result['reason']}")
+            md.append(f"{result['status']}: {result['reason']}\n")
     for w, rows in all_rows:
         head, lines = idle_table(w, rows) if w.group == "idle" else echo_table(w, rows)
         text.append(f"== {w.title}  [{w.id}]")
@@ -1249,7 +1259,7 @@ def main(argv=None):
         "mode": mode, "command": cmd.strip(), "started": started.isoformat(), "finished": finished.isoformat(),
         "interrupted": interrupted, "host": hi, "pinning": env.pin_desc, "config": cfg,
         "competitors": env.competitors, "build": env.build, "load_generator_cpu": lg,
-        "micro": mrows, "emit": emit,
+        "micro": mrows, "scripts": {sc[0]: result for sc, result in script_results},
         "workloads": [{"id": w.id, "group": w.group, "title": w.title, "transport": w.transport,
                        "size": w.size, "connections": w.conns, "rows": [r.to_json() for r in rows]}
                       for w, rows in all_rows],
