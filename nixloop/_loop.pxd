@@ -91,7 +91,6 @@ cdef class BaseLoop:
     cdef object _wakeup_sock_r
     cdef object _wakeup_sock_w
     cdef object _old_wakeup_fd
-    cdef object _signal_handlers
     cdef list _dirty_polls
     cdef public double slow_callback_duration
     cdef object __weakref__

@@ -196,7 +196,6 @@ cdef class BaseLoop:
         self._default_executor = None
         self._executor_shutdown_called = 0
         self._asyncgens_shutdown_called = 0
-        self._signal_handlers = {}
         self._dirty_polls = []
         self.c.polls_dirty = 0
         self.slow_callback_duration = 0.1
@@ -629,6 +628,8 @@ cdef class BaseLoop:
         self._old_wakeup_fd = None
 
     cdef _on_signal_wakeup(self):
+        # Drain the wake-up fd, then run the pending Python-level signal handlers (Ctrl-C raises
+        # here; add_signal_handler's handlers schedule their callbacks).
         try:
             while True:
                 try:
@@ -637,11 +638,7 @@ cdef class BaseLoop:
                     break
                 if not data:
                     break
-                for signum in data:
-                    h = self._signal_handlers.get(signum)
-                    if h is not None and not (<Handle>h)._cancelled:
-                        self._append_ready(<Handle>h)
-            PyErr_CheckSignals()      # runs Python-level signal handlers (Ctrl-C raises here)
+            PyErr_CheckSignals()
         except BaseException as exc:
             if self._pending_exc is None:
                 self._pending_exc = exc
@@ -740,10 +737,6 @@ cdef class BaseLoop:
     def get_exception_handler(self):
         return self._exception_handler
 
-    @property
-    def _default_executor_(self):
-        return self._default_executor
-
     def _get_default_executor(self):
         return self._default_executor
 
@@ -764,10 +757,6 @@ cdef class BaseLoop:
     def _asyncgens_set(self):
         return self._asyncgens
 
-    @property
-    def _signal_handlers_map(self):
-        return self._signal_handlers
-
     def _mark_closed(self):
         if self._running:
             raise RuntimeError('Cannot close a running event loop')
@@ -776,11 +765,6 @@ cdef class BaseLoop:
         self._closed = 1
         return True
 
-    def _ready_count(self):
-        return len(self._ready)
-
-    def _timer_count(self):
-        return self._timers.size
 
 
 include "sockaddr.pyx"

@@ -109,9 +109,6 @@ class _ExceptionHandling:
         message = context.get('message') or 'Unhandled exception in event loop'
         exception = context.get('exception')
         exc_info = (type(exception), exception, exception.__traceback__) if exception else False
-        if ('source_traceback' not in context and getattr(self, '_current_handle', None)
-                is not None):
-            pass
         lines = [message]
         for key in sorted(context):
             if key in ('message', 'exception'):
