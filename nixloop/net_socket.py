@@ -15,7 +15,6 @@ no asyncio machinery and no copy in between.
 from __future__ import annotations
 
 import collections
-import errno as _errno
 import math
 import os
 import socket as _socket
@@ -26,11 +25,9 @@ from . import net_common as _nc
 from ._loop import PipeHandle, TCPHandle, UVTimer
 from .errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_INVALID_FD_TYPE,
                      ERR_INVALID_HANDLE_TYPE, ERR_INVALID_IP_ADDRESS, ERR_MISSING_ARGS,
-                     ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT, ERR_SOCKET_CLOSED,
-                     ERR_SOCKET_CLOSED_BEFORE_CONNECTION, ERR_STREAM_ALREADY_FINISHED,
-                     ERR_STREAM_DESTROYED, ERR_STREAM_NULL_VALUES, ERR_STREAM_WRITE_AFTER_END,
-                     UNDEFINED, node_error, system_error)
-from .events import EventEmitter
+                     ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT, ERR_SOCKET_CLOSED, UNDEFINED,
+                     node_error, system_error)
+from .net_writable import WritableSide
 from .net_common import next_tick
 
 __all__ = ["Socket", "Stream"]
@@ -96,7 +93,7 @@ def normalize_args(args: tuple) -> tuple[dict, Callable | None]:
     return options, (cb if callable(cb) and not isinstance(cb, (dict, type)) else None)
 
 
-class Socket(EventEmitter):
+class Socket(WritableSide):
     """A TCP or Unix stream socket with Node's ``net.Socket`` API (see the module doc).
 
     ``Socket(options=None)``: ``allowHalfOpen``, ``readable``, ``writable``, ``fd``,
@@ -204,6 +201,16 @@ class Socket(EventEmitter):
         handle.on_write_done = self._on_write_done
         handle.on_shutdown = self._on_shutdown
         handle.on_connect = self._on_connect
+        self._upd()
+
+    def _upd(self) -> None:
+        """Recompute the write fast-path flag (connected, nothing buffered, not corked,
+        not ending, not destroyed or errored, no FIN without allowHalfOpen)."""
+        self._wfast = (self._handle is not None and not self.connecting and not self._pending
+                       and not self._corked and not self._ending and not self.destroyed
+                       and self._errored is None and not self._fin_received)
+
+    _wfast = False
 
     @property
     def _is_pipe(self) -> bool:
@@ -218,9 +225,17 @@ class Socket(EventEmitter):
         self._bytes_read += len(data)
         if self._timer is not None:
             self._timer.again()
-        self._r_reading = False
         if self._flowing and not self._rlen and self._decoder is None:
-            self.emit("data", data)
+            self._r_reading = False
+            # emit('data', data) inlined (the echo hot path)
+            handler = self._events.get("data")
+            if handler is not None:
+                if handler.__class__ is tuple:
+                    self.emit("data", data)
+                else:
+                    result = handler(data)
+                    if result is not None:
+                        self._on_result(result, "data", (data,))
         elif not self.destroyed:
             if not self._push(data) and self._handle is not None:
                 self._handle.read_stop()
@@ -250,712 +265,6 @@ class Socket(EventEmitter):
         if ts.ticks:
             ts.drain_all()
 
-    # -- Readable ----------------------------------------------------------------------------
-
-    def _push(self, chunk: Any) -> bool:
-        """readableAddChunk: buffer or emit one chunk; False when over the high-water mark."""
-        self._r_reading = False
-        if self._r_ended:
-            return False
-        if self._decoder is not None and isinstance(chunk, (bytes, bytearray)):
-            chunk = self._decoder.write(chunk)
-            if not chunk:
-                return self._rlen < self._rhwm
-        if self._flowing and not self._rlen and self._events.get("data") is not None:
-            self.emit("data", chunk)
-        else:
-            self._rlen += len(chunk)
-            self._rbuf.append(chunk)
-            if self._need_readable:
-                self._emit_readable()
-        return not self._r_ended and (self._rlen < self._rhwm or self._rlen == 0)
-
-    def _push_eof(self) -> None:
-        """onEofChunk."""
-        self._r_reading = False
-        if self._r_ended:
-            return
-        if self._decoder is not None:
-            rest = self._decoder.end()
-            if rest:
-                self._rbuf.append(rest)
-                self._rlen += len(rest)
-        self._r_ended = True
-        self._need_readable = False
-        self._emitted_readable = True
-        self._emit_readable_now()
-
-    def _emit_readable(self) -> None:
-        self._need_readable = False
-        if not self._emitted_readable:
-            self._emitted_readable = True
-            next_tick(self._emit_readable_now)
-
-    def _emit_readable_now(self) -> None:
-        if not self.destroyed and self._errored is None and (self._rlen or self._r_ended):
-            self.emit("readable")
-            self._emitted_readable = False
-        self._need_readable = (not self._flowing and not self._r_ended and self._rlen <= self._rhwm)
-        self._flow()
-
-    def _flow(self) -> None:
-        while self._flowing and self.read() is not None:
-            pass
-
-    def _how_much(self, n: float) -> int:
-        if n <= 0 or (self._rlen == 0 and self._r_ended):
-            return 0
-        if n != n:
-            if self._flowing and self._rlen:
-                return len(self._rbuf[0])
-            return self._rlen
-        if n <= self._rlen:
-            return int(n)
-        return self._rlen if self._r_ended else 0
-
-    def _take(self, n: int):
-        buf = self._rbuf
-        first = buf[0]
-        if n >= self._rlen:
-            if len(buf) == 1:
-                buf.clear()
-                self._rlen = 0
-                return first
-            out = first[:0].join(buf)
-            buf.clear()
-            self._rlen = 0
-            return out
-        parts = []
-        need = n
-        while need:
-            c = buf[0]
-            if len(c) <= need:
-                parts.append(buf.popleft())
-                need -= len(c)
-            else:
-                parts.append(c[:need])
-                buf[0] = c[need:]
-                need = 0
-        self._rlen -= n
-        return parts[0] if len(parts) == 1 else first[:0].join(parts)
-
-    def read(self, size: Any = None):
-        """Read ``size`` bytes (all buffered data without size) or None (Readable.read)."""
-        n = math.nan if size is None else size
-        if n != n:
-            pass
-        elif not isinstance(n, (int, float)) or isinstance(n, bool):
-            n = _nc.js_number(n)
-        elif n > self._rhwm:
-            self._rhwm = 1 << (int(n) - 1).bit_length()
-        n_orig = n
-        if n != 0:
-            self._emitted_readable = False
-        if n == 0 and self._need_readable and (
-                (self._rlen >= self._rhwm if self._rhwm else self._rlen > 0) or self._r_ended):
-            if self._rlen == 0 and self._r_ended:
-                self._end_readable()
-            else:
-                self._emit_readable()
-            return None
-        n = self._how_much(n)
-        if n == 0 and self._r_ended:
-            if self._rlen == 0:
-                self._end_readable()
-            return None
-        do_read = self._need_readable
-        if self._rlen == 0 or self._rlen - n < self._rhwm:
-            do_read = True
-        if self._r_ended or self._r_reading or self.destroyed or self._errored is not None:
-            do_read = False
-        elif do_read:
-            self._r_reading = True
-            if self._rlen == 0:
-                self._need_readable = True
-            self._read_()
-            if not self._r_reading:
-                n = self._how_much(n_orig)
-        ret = self._take(n) if n > 0 and self._rlen else None
-        if ret is None:
-            self._need_readable = self._rlen <= self._rhwm
-            n = 0
-        if self._rlen == 0:
-            if not self._r_ended:
-                self._need_readable = True
-            if n_orig != n and self._r_ended:
-                self._end_readable()
-        if ret is not None and not self._error_emitted and not self._close_emitted:
-            self.emit("data", ret)
-        return ret
-
-    def _read_(self) -> None:
-        """Socket._read: make sure the handle reads (after connect if still connecting)."""
-        if self.connecting or self._handle is None:
-            if not self.destroyed:
-                self.once("connect", self._read_)
-            return
-        h = self._handle
-        if not h.reading and not h.closed:
-            try:
-                h.read_start()
-            except OSError as exc:
-                self.destroy(system_error(exc, "read"))
-
-    def _end_readable(self) -> None:
-        if not self._end_emitted:
-            self._r_ended = True
-            next_tick(self._end_readable_nt)
-
-    def _end_readable_nt(self) -> None:
-        if (self._errored is None and not self._close_emitted and not self._end_emitted
-                and self._rlen == 0):
-            self._end_emitted = True
-            if not self.allowHalfOpen:
-                self._fin_received = True
-            self.emit("end")
-            if self.writable and not self.allowHalfOpen:
-                next_tick(self.end)
-            elif self._finished or not self._w_enabled:
-                self.destroy()
-
-    def _add(self, type, listener, prepend):
-        super()._add(type, listener, prepend)
-        if type == "data":
-            self._readable_listening = self.listenerCount("readable") > 0
-            if self._flowing is not False:
-                self.resume()
-        elif type == "readable":
-            if not self._end_emitted and not self._readable_listening:
-                self._readable_listening = self._need_readable = True
-                self._flowing = False
-                self._emitted_readable = False
-                if self._rlen:
-                    self._emit_readable()
-                elif not self._r_reading:
-                    next_tick(self.read, 0)
-        return self
-
-    def removeListener(self, type, listener):
-        super().removeListener(type, listener)
-        if type == "readable":
-            next_tick(self._update_readable_listening)
-        return self
-
-    off = removeListener
-
-    def removeAllListeners(self, *args):
-        super().removeAllListeners(*args)
-        if not args or args[0] == "readable":
-            next_tick(self._update_readable_listening)
-        return self
-
-    def _update_readable_listening(self) -> None:
-        self._readable_listening = self.listenerCount("readable") > 0
-        if self._resume_scheduled and self._paused is False:
-            self._flowing = True
-        elif self.listenerCount("data") > 0:
-            self.resume()
-        elif not self._readable_listening:
-            self._flowing = None
-
-    def resume(self) -> "Socket":
-        """Switch to flowing mode (``'data'`` events)."""
-        if not self._flowing:
-            self._flowing = not self._readable_listening
-            if not self._resume_scheduled:
-                self._resume_scheduled = True
-                next_tick(self._resume_nt)
-        self._paused = False
-        return self
-
-    def _resume_nt(self) -> None:
-        if not self._r_reading:
-            self.read(0)
-        self._resume_scheduled = False
-        self.emit("resume")
-        self._flow()
-        if self._flowing and not self._r_reading:
-            self.read(0)
-
-    def pause(self) -> "Socket":
-        """Stop ``'data'`` events; data is buffered (reading stops at the high-water mark)."""
-        if self._flowing is not False:
-            self._flowing = False
-            self.emit("pause")
-        self._paused = True
-        return self
-
-    def isPaused(self) -> bool:
-        return self._paused is True or self._flowing is False
-
-    def setEncoding(self, encoding: str = "utf8") -> "Socket":
-        """Emit ``str`` chunks decoded with ``encoding`` (utf8, hex, base64, latin1, ...)."""
-        enc = _nc.normalize_encoding(encoding)
-        self._decoder = _nc.StringDecoder(enc)
-        self.readableEncoding = encoding
-        if self._rbuf:
-            data = b"".join(c if isinstance(c, bytes) else c.encode() for c in self._rbuf)
-            text = self._decoder.write(data)
-            self._rbuf.clear()
-            if text:
-                self._rbuf.append(text)
-            self._rlen = len(text)
-        return self
-
-    readableEncoding = None
-
-    def pipe(self, dest, options: dict | None = None):
-        """Pipe data to a writable ``dest`` with backpressure; ``dest.end()`` on ``'end'``
-        unless ``options={'end': False}``. Returns ``dest``."""
-        end = True if options is None else options.get("end", True) is not False
-        pipes = self.__dict__.setdefault("_pipes", [])
-        src = self
-
-        def ondata(chunk):
-            if dest.write(chunk) is False:
-                src.pause()
-
-        def ondrain(*_):
-            if src.isPaused() and not getattr(src, "_rlen", 0) >= 0 or True:
-                src.resume()
-
-        def onend(*_):
-            dest.end()
-
-        def cleanup(*_):
-            src.removeListener("data", ondata)
-            dest.removeListener("drain", ondrain)
-            src.removeListener("end", onend)
-            dest.removeListener("close", cleanup)
-
-        self.on("data", ondata)
-        dest.on("drain", ondrain)
-        if end:
-            self.once("end", onend)
-        dest.once("close", cleanup)
-        pipes.append((dest, cleanup))
-        if hasattr(dest, "emit"):
-            dest.emit("pipe", self)
-        if not self._flowing:
-            self.resume()
-        return dest
-
-    def unpipe(self, dest=None) -> "Socket":
-        pipes = self.__dict__.get("_pipes", [])
-        for item in list(pipes):
-            if dest is None or item[0] is dest:
-                item[1]()
-                pipes.remove(item)
-                if hasattr(item[0], "emit"):
-                    item[0].emit("unpipe", self)
-        if not pipes and self.listenerCount("data") == 0:
-            self.pause()
-        return self
-
-    def __aiter__(self):
-        return self._iterate()
-
-    async def _iterate(self):
-        """``async for chunk in socket``: chunks until 'end'; an error is raised."""
-        loop = self._loop
-        state = {"fut": None, "err": None, "done": False}
-
-        def wake(*_):
-            fut = state["fut"]
-            if fut is not None and not fut.done():
-                fut.set_result(None)
-
-        def on_error(err):
-            state["err"] = err
-            wake()
-
-        def on_end(*_):
-            state["done"] = True
-            wake()
-
-        self.on("readable", wake)
-        self.on("error", on_error)
-        self.on("end", on_end)
-        self.on("close", on_end)
-        try:
-            while True:
-                chunk = self.read() if not self.destroyed else None
-                if chunk is not None:
-                    yield chunk
-                    continue
-                if state["err"] is not None:
-                    raise state["err"]
-                if state["done"] or self._end_emitted or self.destroyed:
-                    if state["err"] is not None:
-                        raise state["err"]
-                    return
-                state["fut"] = loop.create_future()
-                await state["fut"]
-                state["fut"] = None
-        finally:
-            self.removeListener("readable", wake)
-            self.removeListener("error", on_error)
-            self.removeListener("end", on_end)
-            self.removeListener("close", on_end)
-            if not state["done"] and not self.destroyed and state["err"] is None:
-                self.destroy()
-
-    # -- Writable ----------------------------------------------------------------------------
-
-    def write(self, data: Any, encoding: Any = None, cb: Callable | None = None) -> bool:
-        """Write ``data`` (bytes-like, or str with ``encoding``); False once the buffered bytes
-        reach the high-water mark (then ``'drain'`` follows). ``cb(err)`` when flushed."""
-        if (cb is None and encoding is None and type(data) is bytes and not self._pending
-                and not self._corked and not self._ending and not self.destroyed
-                and not self._fin_received and self._errored is None
-                and not self.connecting and self._handle is not None):
-            n = len(data)
-            if self._timer is not None:
-                self._timer.again()
-            self._bytes_dispatched += n
-            try:
-                if self._handle.write(data, n):
-                    return True
-            except OSError as exc:
-                self._wlen += n
-                self._write_failed(system_error(exc, "write"), n, None, True)
-                return False
-            wlen = self._wlen = self._wlen + n
-            if wlen < self._whwm:
-                return True
-            self._need_drain = True
-            return False
-        return self._write(data, encoding, cb)
-
-    def _write(self, data: Any, encoding: Any, cb: Callable | None, from_end: bool = False):
-        if callable(encoding) and cb is None:
-            cb, encoding = encoding, None
-        if self._fin_received and self._ending and not from_end:
-            err = node_error("EPIPE", "This socket has been ended by the other party")
-            if cb is not None:
-                next_tick(cb, err)
-            self.destroy(err)
-            return False
-        if data is None:
-            raise ERR_STREAM_NULL_VALUES()
-        if isinstance(data, str):
-            data = _nc.encode(data, _nc.normalize_encoding(encoding))
-        elif isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        elif not isinstance(data, bytes):
-            raise ERR_INVALID_ARG_TYPE("chunk", ["string", "Buffer", "Uint8Array"], data)
-        err = None
-        if self._ending:
-            err = ERR_STREAM_WRITE_AFTER_END()
-        elif self.destroyed:
-            err = ERR_STREAM_DESTROYED("write")
-        if err is not None:
-            if cb is not None:
-                next_tick(cb, err)
-            self._error_or_destroy(err)
-            return False
-        self._wlen += len(data)
-        if self._corked or self.connecting or self._pending or self._errored is not None:
-            self._pending.append((data, cb))
-        else:
-            self._dispatch(data, cb)
-        ret = self._wlen < self._whwm or self._wlen == 0
-        if not ret:
-            self._need_drain = True
-        return ret and self._errored is None and not self.destroyed
-
-    def _dispatch(self, data: bytes, cb: Callable | None) -> None:
-        """Give one chunk to the handle (Socket._writeGeneric)."""
-        n = len(data)
-        h = self._handle
-        if h is None or h.closed:
-            self._write_failed(ERR_SOCKET_CLOSED(), n, cb, True)
-            return
-        if self._timer is not None:
-            self._timer.again()
-        self._bytes_dispatched += n
-        if n == 0:
-            self._write_ok(0, cb, True)
-            return
-        try:
-            done = h.write(data, (n, cb) if cb is not None else n)
-        except OSError as exc:
-            self._write_failed(system_error(exc, "write"), n, cb, True)
-            return
-        if done:
-            self._write_ok(n, cb, True)
-
-    def _write_ok(self, n: int, cb, sync: bool) -> None:
-        self._wlen -= n
-        if sync:
-            need_tick = (self._need_drain and self._wlen == 0) or cb is not None
-            if need_tick:
-                info = self._after_write_cbs
-                if info is None:
-                    self._after_write_cbs = [cb]
-                    next_tick(self._after_write_tick)
-                else:
-                    info.append(cb)
-            elif self._ending:
-                self._finish_maybe(True)
-        else:
-            self._after_write([cb])
-
-    def _after_write_tick(self) -> None:
-        cbs = self._after_write_cbs or []
-        self._after_write_cbs = None
-        self._after_write(cbs)
-
-    def _after_write(self, cbs: list) -> None:
-        if self._need_drain and not self._ending and not self.destroyed and self._wlen == 0:
-            self._need_drain = False
-            self.emit("drain")
-        for cb in cbs:
-            if cb is not None:
-                cb(None)
-        if self.destroyed:
-            self._error_buffer()
-        if self._ending:
-            self._finish_maybe(True)
-
-    def _write_failed(self, err, n: int, cb, sync: bool) -> None:
-        self._wlen -= n
-        if self._errored is None:
-            self._errored = err
-        if sync:
-            next_tick(self._on_write_error, err, cb)
-        else:
-            self._on_write_error(err, cb)
-
-    def _on_write_error(self, err, cb) -> None:
-        if cb is not None:
-            cb(err)
-        self._error_buffer()
-        self._error_or_destroy(err)
-
-    def _error_buffer(self) -> None:
-        pending, self._pending = self._pending, []
-        err = self._errored
-        for data, cb in pending:
-            self._wlen -= len(data)
-            if cb is not None:
-                cb(err if err is not None else ERR_STREAM_DESTROYED("write"))
-        cbs, self._end_cbs = self._end_cbs, []
-        for cb in cbs:
-            cb(err if err is not None else ERR_STREAM_DESTROYED("end"))
-
-    def _error_or_destroy(self, err) -> None:
-        if self.destroyed:
-            return
-        self.destroy(err)
-
-    def _on_write_done(self, token, exc) -> None:
-        ts = self._ts
-        if ts.ticks:
-            ts.drain_all()
-        if type(token) is int:
-            n, cb = token, None
-        else:
-            n, cb = token
-        if self.destroyed:
-            self._wlen -= n
-            if cb is not None:
-                cb(None)
-        elif exc is not None:
-            self._write_failed(system_error(exc, "write") if isinstance(exc, OSError) else exc,
-                               n, cb, False)
-        else:
-            if self._timer is not None:
-                self._timer.again()
-            if cb is None and not self._need_drain and not self._ending:
-                self._wlen -= n
-            else:
-                self._write_ok(n, cb, False)
-        ts = self._ts
-        if ts.ticks:
-            ts.drain_all()
-
-    def _flush_pending(self) -> None:
-        pending, self._pending = self._pending, []
-        for i, (data, cb) in enumerate(pending):
-            if self._errored is not None or self.destroyed:
-                self._pending = pending[i:] + self._pending
-                return
-            self._dispatch(data, cb)
-
-    def cork(self) -> None:
-        """Buffer writes until uncork()."""
-        self._corked += 1
-
-    def uncork(self) -> None:
-        if self._corked:
-            self._corked -= 1
-            if not self._corked and not self.connecting and self._handle is not None:
-                self._flush_pending()
-
-    @property
-    def writableCorked(self) -> int:
-        return self._corked
-
-    def end(self, data: Any = None, encoding: Any = None, cb: Callable | None = None) -> "Socket":
-        """Write ``data`` if given, then half-close after the queued writes ('finish')."""
-        if callable(data):
-            cb, data, encoding = data, None, None
-        elif callable(encoding):
-            cb, encoding = encoding, None
-        err = None
-        if data is not None:
-            ret = self._write(data, encoding, None, True)
-            if ret is False and (self._ending or self.destroyed):
-                err = self._errored
-        if self._corked:
-            self._corked = 1
-            self.uncork()
-        if err is not None:
-            pass
-        elif not self._ending and self._errored is None:
-            self._ending = True
-            self._finish_maybe(True)
-        elif self._finished:
-            err = ERR_STREAM_ALREADY_FINISHED("end")
-        elif self.destroyed:
-            err = ERR_STREAM_DESTROYED("end")
-        if cb is not None:
-            if err is not None:
-                next_tick(cb, err)
-            elif self._errored is not None:
-                next_tick(cb, self._errored)
-            elif self._finished:
-                next_tick(cb, None)
-            else:
-                self._end_cbs.append(cb)
-        return self
-
-    def _need_finish(self) -> bool:
-        return (self._ending and not self.destroyed and not self._finished and self._wlen == 0
-                and not self._pending and self._errored is None and not self._error_emitted
-                and not self._close_emitted)
-
-    def _finish_maybe(self, sync: bool) -> None:
-        if self._need_finish() and not self._final_called:
-            self._final_called = True
-            self._final()
-
-    def _final(self) -> None:
-        """Socket._final: shutdown(2) the write side once connected."""
-        if self.connecting or self._handle is None:
-            self.once("connect", self._final)
-            return
-        h = self._handle
-        if h is None or h.closed:
-            self._on_final_done(None)
-            return
-        try:
-            h.shutdown()
-        except OSError as exc:
-            if exc.errno == _errno.ENOTCONN:
-                self._on_final_done(None)
-            else:
-                self._on_final_done(system_error(exc, "shutdown"))
-
-    def _on_shutdown(self, exc) -> None:
-        ts = self._ts
-        if ts.ticks:
-            ts.drain_all()
-        if exc is not None and getattr(exc, "errno", None) in (_errno.ENOTCONN, _errno.ECANCELED):
-            exc = None
-        self._on_final_done(system_error(exc, "shutdown") if isinstance(exc, OSError) else exc)
-        ts = self._ts
-        if ts.ticks:
-            ts.drain_all()
-
-    def _on_final_done(self, err) -> None:
-        if err is not None:
-            self._error_buffer()
-            self._error_or_destroy(err)
-        elif self._need_finish():
-            self.emit("prefinish")
-            next_tick(self._finish)
-
-    def _finish(self) -> None:
-        if not self._need_finish():
-            return
-        self._finished = True
-        cbs, self._end_cbs = self._end_cbs, []
-        for cb in cbs:
-            cb(None)
-        self.emit("finish")
-        if self._end_emitted or not self._r_enabled:
-            self.destroy()
-
-    def destroySoon(self) -> None:
-        """end(), then destroy() once 'finish' happened."""
-        if self.writable:
-            self.end()
-        if self._finished:
-            self.destroy()
-        else:
-            self.once("finish", self.destroy)
-
-    # -- stream properties ---------------------------------------------------------------------
-
-    @property
-    def readable(self) -> bool:
-        return (self._r_enabled and not self.destroyed and not self._error_emitted
-                and not self._end_emitted)
-
-    @property
-    def writable(self) -> bool:
-        return self._w_enabled and not self.destroyed and self._errored is None and not self._ending
-
-    @property
-    def writableLength(self) -> int:
-        return self._wlen
-
-    @property
-    def bufferSize(self):
-        return self._wlen if self._handle is not None else None
-
-    @property
-    def writableHighWaterMark(self) -> int:
-        return self._whwm
-
-    @property
-    def readableHighWaterMark(self) -> int:
-        return self._rhwm
-
-    @property
-    def writableNeedDrain(self) -> bool:
-        return self._need_drain and not self.destroyed and not self._ending
-
-    @property
-    def writableEnded(self) -> bool:
-        return self._ending
-
-    @property
-    def writableFinished(self) -> bool:
-        return self._finished
-
-    @property
-    def readableEnded(self) -> bool:
-        return self._end_emitted
-
-    @property
-    def readableLength(self) -> int:
-        return self._rlen
-
-    @property
-    def readableFlowing(self):
-        return self._flowing
-
-    @property
-    def errored(self):
-        return self._errored
-
-    @property
-    def closed(self) -> bool:
-        return self._close_emitted
-
     # -- destroy -------------------------------------------------------------------------------
 
     def destroy(self, error: Any = None) -> "Socket":
@@ -965,6 +274,7 @@ class Socket(EventEmitter):
         if error is not None and self._errored is None:
             self._errored = error
         self.destroyed = True
+        self._wfast = False
         if self._pending or self._end_cbs:
             next_tick(self._error_buffer)
         self.connecting = False
@@ -1058,12 +368,21 @@ class Socket(EventEmitter):
         if self._timer is not None:
             self._timer.again()
         self.connecting = True
-        if pipe:
-            if not isinstance(path, str):
-                raise ERR_INVALID_ARG_TYPE("options.path", "string", path)
-            self._internal_connect(path, None)
-        else:
-            self._lookup_and_connect(options)
+        self._wfast = False
+        try:
+            if pipe:
+                if not isinstance(path, str):
+                    raise ERR_INVALID_ARG_TYPE("options.path", "string", path)
+                self._internal_connect(path, None)
+            else:
+                self._lookup_and_connect(options)
+        except Exception:
+            # Invalid arguments: release the handle made above (Node's is collected).
+            self.connecting = False
+            if self._handle is not None and not self.destroyed:
+                self._handle.close()
+                self._handle = None
+            raise
         return self
 
     def _reinit(self) -> None:
@@ -1073,6 +392,7 @@ class Socket(EventEmitter):
         self._r_ended = self._end_emitted = self._ending = self._finished = False
         self._final_called = False
         self._fin_received = False
+        self._upd()
         self._rbuf.clear()
         self._rlen = 0
         self._wlen = 0
@@ -1172,6 +492,7 @@ class Socket(EventEmitter):
         self.connecting = False
         self._sockname = None
         if exc is None:
+            self._upd()
             if self._timer is not None:
                 self._timer.again()
             h = self._handle
@@ -1185,6 +506,7 @@ class Socket(EventEmitter):
             # so the listeners added before it see the data still buffered.
             if self._pending and not self._corked and not self.destroyed:
                 self._flush_pending()
+            self._upd()
             self.emit("ready")
             if self._r_enabled and not self.isPaused():
                 self.read(0)

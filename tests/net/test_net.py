@@ -41,7 +41,8 @@ def test_not_on_a_nixloop_loop_gives_a_clear_error():
         net.Socket()
 
     with pytest.raises(RuntimeError, match="loop_factory=nixloop.new_event_loop"):
-        asyncio.run(main()) if not hasattr(asyncio, "Runner") else asyncio.Runner().run(main())
+        with asyncio.Runner() as runner:
+            runner.run(main())
 
 
 def test_snake_case_aliases_exist():
@@ -309,7 +310,7 @@ def test_socket_fd_option_wraps_a_connected_socket():
 
     def main():
         s = net.Socket({"fd": a.detach()})
-        s.on("data", lambda d: (got.append(d), s.end()))
+        s.on("data", lambda d: (got.append(d), s.destroy()))
         b.sendall(b"hi")
         setTimeout(lambda: None, 10)
 
