@@ -59,6 +59,7 @@ cdef struct LoopInternals:
     uv.uv_poll_t sigpoll       # the signal wake-up fd (main thread only)
     PyObject* owner            # the BaseLoop (borrowed: it outlives this struct)
     char* read_buf             # shared read buffer of the loop's streams
+    char* read_buf_raw
     int idle_active
     int timer_armed
     double timer_armed_when

@@ -54,7 +54,13 @@ cdef object _iscoroutine = _coroutines.iscoroutine
 cdef object _iscoroutinefunction = _coroutines.iscoroutinefunction
 cdef bint _PY311 = sys.version_info >= (3, 11)
 
+# The loop's shared read buffer. It is page-aligned: malloc serves 256 KiB from an mmap'd
+# chunk whose data starts 16 bytes into a page, and the kernel's copy into such a buffer
+# (_copy_to_iter in read()) took ~4x longer: 16 KiB TCP echo ran at ~0.6x uvloop before, ~1.0x
+# after (perf record -e cpu-clock on the server; perf/servers/protocol_echo.py + loadgen).
+# Stream reads offer libuv 64 KiB of it, as Node does.
 DEF READ_BUF_SIZE = 262144
+DEF STREAM_READ_SIZE = 65536
 
 include "cbhandle.pyx"
 include "timerheap.pyx"
@@ -144,11 +150,12 @@ cdef class BaseLoop:
         if self.c == NULL:
             raise MemoryError()
         self.c.owner = <PyObject*>self
-        self.c.read_buf = <char*>PyMem_RawMalloc(READ_BUF_SIZE)
-        if self.c.read_buf == NULL:
+        self.c.read_buf_raw = <char*>PyMem_RawMalloc(READ_BUF_SIZE + 4096)
+        if self.c.read_buf_raw == NULL:
             PyMem_RawFree(self.c)
             self.c = NULL
             raise MemoryError()
+        self.c.read_buf = <char*>((<size_t>self.c.read_buf_raw + 4095) & ~(<size_t>4095))
         self.c.idle_active = 0
         self.c.timer_armed = 0
         self.c.timer_armed_when = 0
@@ -156,7 +163,7 @@ cdef class BaseLoop:
         self.uvloop = &self.c.uvloop
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
-            PyMem_RawFree(self.c.read_buf)
+            PyMem_RawFree(self.c.read_buf_raw)
             PyMem_RawFree(self.c)
             self.c = NULL
             raise convert_uv_error(err)
@@ -210,7 +217,7 @@ cdef class BaseLoop:
             # Never closed: release libuv's side without calling into Python.
             self._close_internals()
         if self.c != NULL:
-            PyMem_RawFree(self.c.read_buf)
+            PyMem_RawFree(self.c.read_buf_raw)
             PyMem_RawFree(self.c)
             self.c = NULL
 

@@ -130,7 +130,7 @@ cdef class UVStream(UVHandle):
         cdef object target
         if not self._buffered:
             buf.base = self._loop.c.read_buf
-            buf.len = READ_BUF_SIZE
+            buf.len = STREAM_READ_SIZE
             return
         # Zero-copy: read straight into the consumer's buffer (BufferedProtocol.get_buffer).
         buf.base = NULL
