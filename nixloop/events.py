@@ -234,11 +234,11 @@ class EventEmitter(SnakeAliases, metaclass=_EventEmitterMeta):
         if handler.__class__ is tuple:
             for listener in handler:
                 result = listener(*args)
-                if result is not None:
+                if result is not None and result.__class__ is not bool:
                     self._on_result(result, type, args)
         else:
             result = handler(*args)
-            if result is not None:
+            if result is not None and result.__class__ is not bool:
                 self._on_result(result, type, args)
         return True
 
@@ -261,16 +261,17 @@ class EventEmitter(SnakeAliases, metaclass=_EventEmitterMeta):
         if handler.__class__ is tuple:
             for listener in handler:
                 result = listener(*args)
-                if result is not None:
+                if result is not None and result.__class__ is not bool:
                     self._on_result(result, "error", args)
         else:
             result = handler(*args)
-            if result is not None:
+            if result is not None and result.__class__ is not bool:
                 self._on_result(result, "error", args)
         return True
 
     def _on_result(self, result: Any, type: Hashable, args: tuple) -> None:
-        """A listener returned something: schedule coroutines, watch futures."""
+        """A listener returned something: schedule coroutines, watch futures. (Callers skip
+        None and bools, the common returns of synchronous listeners such as ``sock.write``.)"""
         if asyncio.iscoroutine(result):
             try:
                 loop = asyncio.get_running_loop()

@@ -7,9 +7,10 @@ events come in Node's order: ``connect``, ``ready``, ``data``, ``end``,
 returned ``False``.  Deferred work uses :func:`nixloop.net_common.next_tick`
 (``process.nextTick``).
 
-Hot path (echo): ``on_read(data)`` -> ``emit('data', data)`` when flowing with
-an empty buffer -> user ``write(data)`` -> ``handle.write(data)`` (``uv_try_write``);
-no asyncio machinery and no copy in between.
+Hot path (echo): the stream handle calls the compiled base class (``SocketCore`` in
+``net_core.pyx``) with each chunk -> ``'data'`` listener when flowing with an empty buffer
+-> user ``write(data)`` (compiled too) -> ``uv_try_write``; no Python frame of ours, no
+asyncio machinery and no copy in between.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import stat
 from typing import Any, Callable
 
 from . import net_common as _nc
-from ._loop import PipeHandle, TCPHandle, UVTimer
+from ._loop import PipeHandle, SocketCore, TCPHandle, UVTimer
 from .errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_INVALID_FD_TYPE,
                      ERR_INVALID_HANDLE_TYPE, ERR_INVALID_IP_ADDRESS, ERR_MISSING_ARGS,
                      ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT, ERR_SOCKET_CLOSED, UNDEFINED,
@@ -93,7 +94,7 @@ def normalize_args(args: tuple) -> tuple[dict, Callable | None]:
     return options, (cb if callable(cb) and not isinstance(cb, (dict, type)) else None)
 
 
-class Socket(WritableSide):
+class Socket(WritableSide, SocketCore):
     """A TCP or Unix stream socket with Node's ``net.Socket`` API (see the module doc).
 
     ``Socket(options=None)``: ``allowHalfOpen``, ``readable``, ``writable``, ``fd``,
@@ -101,6 +102,9 @@ class Socket(WritableSide):
     / ``writableHighWaterMark``), ``noDelay``, ``keepAlive``, ``keepAliveInitialDelay``,
     ``signal``, ``pauseOnCreate``.
     """
+
+    # EventEmitter's class-level default would hide the compiled slot; put the slot first.
+    _events = SocketCore._events
 
     def __init__(self, options: Any = None) -> None:
         super().__init__()
@@ -111,6 +115,7 @@ class Socket(WritableSide):
             raise ERR_INVALID_ARG_VALUE("options.objectMode", options["objectMode"], "is not supported")
         self._loop = _nc.get_loop()
         self._ts = _nc.tick_state(self._loop)
+        self._ticks = self._ts.ticks
         kaid = options.get("keepAliveInitialDelay")
         if kaid is not None:
             if not _nc.is_number(kaid):
@@ -196,6 +201,7 @@ class Socket(WritableSide):
         self._handle = handle
         self._sockname = None
         handle.on_read = self._on_read
+        handle.set_core(self)
         handle.on_eof = self._on_eof
         handle.on_error = self._on_read_error
         handle.on_write_done = self._on_write_done
@@ -210,38 +216,12 @@ class Socket(WritableSide):
                        and not self._corked and not self._ending and not self.destroyed
                        and self._errored is None and not self._fin_received)
 
-    _wfast = False
 
     @property
     def _is_pipe(self) -> bool:
         return isinstance(self._handle, PipeHandle)
 
     # -- reading: libuv callbacks ------------------------------------------------------------
-
-    def _on_read(self, data: bytes) -> None:
-        ts = self._ts
-        if ts.ticks:
-            ts.drain_all()
-        self._bytes_read += len(data)
-        if self._timer is not None:
-            self._timer.again()
-        if self._flowing and not self._rlen and self._decoder is None:
-            self._r_reading = False
-            # emit('data', data) inlined (the echo hot path)
-            handler = self._events.get("data")
-            if handler is not None:
-                if handler.__class__ is tuple:
-                    self.emit("data", data)
-                else:
-                    result = handler(data)
-                    if result is not None:
-                        self._on_result(result, "data", (data,))
-        elif not self.destroyed:
-            if not self._push(data) and self._handle is not None:
-                self._handle.read_stop()
-        ts = self._ts
-        if ts.ticks:
-            ts.drain_all()
 
     def _on_eof(self) -> None:
         ts = self._ts

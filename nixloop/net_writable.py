@@ -24,31 +24,8 @@ __all__ = ["WritableSide"]
 class WritableSide(ReadableSide):
     """Writable-stream methods of the net sockets (see the module doc)."""
 
-    _wfast = False
-
-    # -- Writable ----------------------------------------------------------------------------
-
-    def write(self, data: Any, encoding: Any = None, cb: Callable | None = None) -> bool:
-        """Write ``data`` (bytes-like, or str with ``encoding``); False once the buffered bytes
-        reach the high-water mark (then ``'drain'`` follows). ``cb(err)`` when flushed."""
-        if self._wfast and cb is None and encoding is None and type(data) is bytes:
-            n = len(data)
-            if self._timer is not None:
-                self._timer.again()
-            self._bytes_dispatched += n
-            try:
-                if self._handle.write(data, n):
-                    return True
-            except OSError as exc:
-                self._wlen += n
-                self._write_failed(system_error(exc, "write"), n, None, True)
-                return False
-            wlen = self._wlen = self._wlen + n
-            if wlen < self._whwm:
-                return True
-            self._need_drain = True
-            return False
-        return self._write(data, encoding, cb)
+    # write() itself is compiled (nixloop/net_core.pyx: SocketCore.write) and falls back to
+    # _write() below for everything but a bytes write on an idle socket.
 
     def _write(self, data: Any, encoding: Any, cb: Callable | None, from_end: bool = False):
         if callable(encoding) and cb is None:

@@ -15,6 +15,7 @@ cdef class UVStream(UVHandle):
     cdef size_t _write_bytes          # bytes in queued (not yet completed) uv_write requests
     cdef Py_ssize_t _write_reqs
     cdef object _transport            # a StreamTransport, or None (facade: Python callbacks)
+    cdef object _core                 # a SocketCore (nixloop.net.Socket) fed directly, or None
     cdef public object on_read        # (data: bytes) -> None
     cdef public object on_buffer      # (size_hint) -> writable buffer, for zero-copy reads
     cdef public object on_buffer_filled   # (nbytes) -> None

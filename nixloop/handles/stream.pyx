@@ -169,6 +169,12 @@ cdef class UVStream(UVHandle):
                     data = PyBytes_FromStringAndSize(buf.base, nread)
                     if self._transport is not None:
                         (<StreamTransport>self._transport)._on_data(data)
+                    elif self._core is not None:
+                        try:
+                            (<SocketCore>self._core)._c_on_read(data)
+                        except BaseException as exc:
+                            _loop_error(self._loop, exc, f'{type(self).__name__} read callback',
+                                        self)
                     else:
                         self._dispatch(self.on_read, data)
                 return
@@ -315,6 +321,7 @@ cdef class UVStream(UVHandle):
         self.on_read = self.on_eof = self.on_error = self.on_write_done = None
         self.on_shutdown = self.on_connect = self.on_connection = self.on_close = None
         self.on_buffer = self.on_buffer_filled = None
+        self._core = None
         if self._transport is not None:
             t = self._transport
             self._transport = None
@@ -331,6 +338,11 @@ cdef class UVStream(UVHandle):
 
     def read_stop(self):
         self._read_stop()
+
+    def set_core(self, SocketCore core):
+        """Feed chunks straight to a nixloop.net socket's compiled core (instead of on_read);
+        None goes back to on_read."""
+        self._core = core
 
     def write(self, data, token=None):
         """Write bytes-like `data`; True if all of it was written at once."""
