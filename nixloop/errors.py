@@ -50,7 +50,7 @@ import types
 from typing import Any, Callable
 
 __all__ = [
-    "UNDEFINED", "NodeError", "RangeError", "NodeSystemError",
+    "UNDEFINED", "NodeError", "RangeError", "NodeSystemError", "AggregateError",
     "node_error", "system_error", "error_code", "uv_errno", "inspect",
     "determine_specific_type", "format_list",
 ]
@@ -236,6 +236,19 @@ class NodeError(Exception):
         err = cls.__new__(cls)
         BaseException.__init__(err, message)
         return err
+
+
+class AggregateError(NodeError):
+    """JavaScript's ``AggregateError`` as Node's net raises it when every address of a host
+    failed: ``errors`` lists the attempts' errors, ``code`` is the first one's."""
+
+    name = "AggregateError"
+
+    def __init__(self, errors: Any, message: str = "") -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+        if self.errors:
+            self.code = getattr(self.errors[0], "code", "")
 
 
 class RangeError(ValueError):

@@ -27,14 +27,15 @@ from typing import Any, Callable
 
 from ._aliases import alias_module
 from .net_common import AbortController, AbortSignal, isIP, isIPv4, isIPv6
+from .net_connect import (getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout,
+                          setDefaultAutoSelectFamily, setDefaultAutoSelectFamilyAttemptTimeout)
 from .net_server import Server
 from .net_socket import Socket, Stream, _Normalized, normalize_args
 
 __all__ = ["createServer", "createConnection", "connect", "isIP", "isIPv4", "isIPv6",
            "Server", "Socket", "Stream", "AbortController", "AbortSignal",
-           "getDefaultAutoSelectFamily", "setDefaultAutoSelectFamily"]
-
-_auto_select_family = True
+           "getDefaultAutoSelectFamily", "setDefaultAutoSelectFamily",
+           "getDefaultAutoSelectFamilyAttemptTimeout", "setDefaultAutoSelectFamilyAttemptTimeout"]
 
 
 def createServer(options: Any = None, connectionListener: Callable | None = None) -> Server:
@@ -55,15 +56,6 @@ def connect(*args) -> Socket:
 
 
 createConnection = connect
-
-
-def getDefaultAutoSelectFamily() -> bool:
-    return _auto_select_family
-
-
-def setDefaultAutoSelectFamily(value: bool) -> None:
-    global _auto_select_family
-    _auto_select_family = bool(value)
 
 
 alias_module(globals())

@@ -28,8 +28,11 @@ from .errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_INVALID_FD
                      ERR_INVALID_HANDLE_TYPE, ERR_INVALID_IP_ADDRESS, ERR_MISSING_ARGS,
                      ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT, ERR_SOCKET_CLOSED, UNDEFINED,
                      node_error, system_error)
+
+U = UNDEFINED
 from .net_writable import WritableSide
 from .net_common import next_tick
+from .net_connect import Attempts as _Attempts, auto_select_options as _auto_select_options
 
 __all__ = ["Socket", "Stream"]
 
@@ -123,6 +126,7 @@ class Socket(WritableSide, SocketCore):
             kaid = max(kaid, 0)
         self.connecting = False
         self._handle = None
+        self._attempts = None           # net_connect.Attempts while trying several addresses
         self._host = None
         self._timer = None
         self._timeout_ms = 0
@@ -258,6 +262,8 @@ class Socket(WritableSide, SocketCore):
         if self._pending or self._end_cbs:
             next_tick(self._error_buffer)
         self.connecting = False
+        if self._attempts is not None:
+            self._attempts.cancel()
         if self._timer is not None:
             self._timer.close()
             self._timer = None
@@ -400,6 +406,8 @@ class Socket(WritableSide, SocketCore):
             return
         self._host = host
         family = {"IPv4": 4, "IPv6": 6}.get(options.get("family"), options.get("family") or 0)
+        auto, attempt_timeout = _auto_select_options(options)
+        want_all = auto and family not in (4, 6) and not local_address
         lookup = options.get("lookup")
         if lookup is not None:
             _nc.validate_function(lookup, "options.lookup")
@@ -416,36 +424,58 @@ class Socket(WritableSide, SocketCore):
                 self.emit("lookup", None, a["address"], a["family"], host)
                 if not self.connecting:
                     return
-            # Node 20 tries the addresses in turn (happy eyeballs); we take the first one.
-            ip = addresses[0]["address"]
             if self._timer is not None:
                 self._timer.again()
-            self._internal_connect(ip, port, local_address, local_port)
+            if len(addresses) > 1:
+                self._attempts = _Attempts(self, addresses, port, local_port, attempt_timeout)
+                self._attempts.next()
+            else:
+                self._internal_connect(addresses[0]["address"], port, local_address, local_port)
 
+        def one(err, ip=None, fam=None):
+            if err is None and not (isinstance(ip, str) and _nc.isIP(ip)):
+                err = ERR_INVALID_IP_ADDRESS(ip)
+                if self.connecting:
+                    next_tick(self.destroy, err)
+                return
+            done(err, None if err is not None else [{"address": ip, "family": fam}])
+
+        opts = {"family": family, "all": True} if want_all else {"family": family}
         if lookup is not None:
             def user_done(err, ip=None, fam=None):
-                if isinstance(ip, list):
+                if want_all and isinstance(ip, list):
                     done(err, ip)
                 else:
-                    done(err, None if err is not None else [{"address": ip, "family": fam}])
-            lookup(host, {"family": family, "all": True}, user_done)
+                    one(err, ip, fam)
+            lookup(host, opts, user_done)
         else:
-            dns_lookup(host, {"family": family, "all": True}, done)
+            dns_lookup(host, opts, done if want_all else one)
 
     def _connect_if_connecting(self, host, port, local_address, local_port) -> None:
         if self.connecting:
             self._internal_connect(host, port, local_address, local_port)
 
     def _internal_connect(self, address: str, port, local_address=None, local_port=None) -> None:
+        err = self._attempt(address, port, _nc.isIP(address) if port is not None else None,
+                            local_address, local_port)
+        if err is not None:
+            self.destroy(err)
+
+    def _attempt(self, address: str, port, family, local_address=None, local_port=None):
+        """Bind (localAddress/localPort) and start connecting: None, or the error (not yet
+        delivered). TCP attempts are announced with ``'connectionAttempt'``."""
         h = self._handle
-        self._connect_req = (address, port)
+        self._connect_req = (address, port, family)
         if local_address or local_port:
             la = local_address or ("::" if ":" in address else "0.0.0.0")
             try:
                 h.bind((la, local_port or 0))
             except OSError as exc:
-                self.destroy(system_error(exc, "bind", la, local_port))
-                return
+                return system_error(exc, "bind", la, local_port)
+        if port is not None:
+            self.emit("connectionAttempt", address, port, family)
+            if self._handle is not h or not self.connecting:
+                return None
         try:
             h.connect(address if port is None else (address, port))
         except OSError as exc:
@@ -456,7 +486,21 @@ class Socket(WritableSide, SocketCore):
                     additional = f"{sn[0]}:{sn[1]}"
                 except (OSError, RuntimeError):
                     additional = None
-            self.destroy(system_error(exc, "connect", address, port, additional=additional))
+            err = system_error(exc, "connect", address, port, additional=additional)
+            if self._attempts is not None:
+                self.emit("connectionAttemptFailed", address, port, family, err)
+            return err
+        return None
+
+    def _fresh_handle(self) -> None:
+        """A new TCP handle for the next address (the abandoned attempt's is closed)."""
+        old = self._handle
+        if old is not None:
+            old.on_connect = old.on_read = old.on_eof = old.on_error = None
+            old.on_write_done = old.on_shutdown = None
+            old.set_core(None)
+            old.close()
+        self._attach(TCPHandle.create(self._loop))
 
     def _on_connect(self, exc) -> None:
         ts = self._ts
@@ -469,9 +513,11 @@ class Socket(WritableSide, SocketCore):
             ts.drain_all()
 
     def _after_connect(self, exc) -> None:
-        self.connecting = False
         self._sockname = None
         if exc is None:
+            self.connecting = False
+            if self._attempts is not None:
+                self._attempts.succeeded()
             self._upd()
             if self._timer is not None:
                 self._timer.again()
@@ -491,8 +537,15 @@ class Socket(WritableSide, SocketCore):
             if self._r_enabled and not self.isPaused():
                 self.read(0)
         else:
-            address, port = self._connect_req
+            address, port, family = self._connect_req
             err = system_error(exc, "connect", address, port) if isinstance(exc, OSError) else exc
+            self.emit("connectionAttemptFailed", address, U if port is None else port,
+                      U if family is None else family, err)
+            if self._attempts is not None:
+                if not self.destroyed:
+                    self._attempts.failed(err)
+                return
+            self.connecting = False
             self.destroy(err)
 
     # -- options ---------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """Python twins of the scripts in node_scripts/: each ``name(log, env)`` returns the main
 function that ``nixloop.node.run`` runs; its log must equal the node script's output."""
 
+import json
 import math
 import os
 import stat
 
 from nixloop import net
 from nixloop.errors import UNDEFINED
-from nixloop.timers import setTimeout
+from nixloop.timers import setImmediate, setTimeout
 
 U = UNDEFINED
 
@@ -714,9 +715,79 @@ def encoding(log, env):
     return main
 
 
+def auto_select_family(log, env):
+    def lk(addrs):
+        def lookup(host, opts, cb):
+            log("lookup options all", opts.get("all") is True)
+            setImmediate(lambda: cb(None, addrs))
+        return lookup
+
+    def disabled_lookup(host, opts, cb):
+        log("lookup options all", opts.get("all") is True)
+        setImmediate(lambda: cb(None, "127.0.0.1", 4))
+
+    evs = ["lookup", "connectionAttempt", "connectionAttemptFailed", "connectionAttemptTimeout",
+           "connect", "ready", "end"]
+
+    def main():
+        srv = net.createServer(lambda s: s.end("hi"))
+
+        def listening():
+            port = srv.address()["port"]
+
+            def show(x):
+                if x == port and not isinstance(x, bool):
+                    return "PORT"
+                return err_info(x) if isinstance(x, BaseException) else x
+
+            def run(name, opts, nxt):
+                o = {"port": port, "host": "example.test"}
+                o.update(opts)
+                c = net.connect(o)
+                for ev in evs:
+                    c.on(ev, (lambda ev: lambda *a: log(name, ev, *[show(x) for x in a]))(ev))
+                c.on("data", lambda d: log(name, "data", d))
+                c.on("error", lambda e: log(name, "error", e.name, e.code, json.dumps(str(e)),
+                                            ",".join(f"{x.code}@{x.address}"
+                                                     for x in getattr(e, "errors", []))))
+                c.on("close", lambda h: (log(name, "close", h), nxt()))
+
+            def last():
+                for bad in ["x", 0, 1.5]:
+                    try:
+                        net.connect({"port": port, "autoSelectFamilyAttemptTimeout": bad})
+                    except Exception as e:
+                        log("bad timeout", e.code)
+                try:
+                    net.connect({"port": port, "autoSelectFamily": 1})
+                except Exception as e:
+                    log("bad flag", e.code)
+                try:
+                    net.setDefaultAutoSelectFamily("yes")
+                except Exception as e:
+                    log("bad default", e.code)
+                net.setDefaultAutoSelectFamilyAttemptTimeout(5)
+                log("default timeout", net.getDefaultAutoSelectFamilyAttemptTimeout(),
+                    net.getDefaultAutoSelectFamily())
+                net.setDefaultAutoSelectFamilyAttemptTimeout(250)
+                srv.close()
+
+            run("first-refused", {"lookup": lk([{"address": "127.0.0.2", "family": 4},
+                                                {"address": "127.0.0.1", "family": 4}])}, lambda:
+                run("all-refused", {"lookup": lk([{"address": "127.0.0.2", "family": 4},
+                                                  {"address": "127.0.0.3", "family": 4}])}, lambda:
+                    run("one-address", {"lookup": lk([{"address": "127.0.0.1", "family": 4}])},
+                        lambda: run("disabled", {"autoSelectFamily": False,
+                                                 "lookup": disabled_lookup}, lambda:
+                                    run("ip-refused", {"host": "127.0.0.1", "port": 1}, last)))))
+
+        srv.listen(0, "127.0.0.1", listening)
+    return main
+
+
 TWINS = {f.__name__: f for f in (
     echo, half_open_server, half_open_client, listen_twice, eaddrinuse, bad_ports, close_live,
     max_connections, get_connections, unref_server, socket_timeout, backpressure, destroy_error,
     econnrefused, pipe_server, pipe_errors, listen_fd, write_after_end, reset_and_destroy,
     close_not_running, end_order, readable_read, abort_signal, pause_on_connect, lookup, cork,
-    destroy_soon, addresses, ipv6_only, encoding)}
+    destroy_soon, addresses, ipv6_only, encoding, auto_select_family)}
