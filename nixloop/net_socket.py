@@ -69,6 +69,25 @@ def handle_for_fd(loop, fd: int):
     return TCPHandle.from_fd(loop, fd)
 
 
+def _onread_option(onread: Any):
+    """Node's check of ``options.onread``: ``{'buffer': writable buffer or function returning
+    one, 'callback': fn(nread, buffer)}``; anything else is ignored, as in Node."""
+    if not isinstance(onread, dict):
+        return None
+    buf, cb = onread.get("buffer"), onread.get("callback")
+    if not callable(cb):
+        return None
+    if callable(buf):
+        return (buf, cb)
+    try:
+        view = memoryview(buf)
+    except TypeError:
+        return None
+    if view.readonly:
+        return None
+    return (buf, cb)
+
+
 def validate_port(port: Any, name: str = "Port", allow_zero: bool = True) -> int:
     """Node's validatePort: numbers and numeric strings in [0, 65536)."""
     if isinstance(port, bool) or not isinstance(port, (int, float, str)) or (
@@ -173,6 +192,8 @@ class Socket(WritableSide, SocketCore):
         self.server = None
         self._server = None
         self._no_delay = bool(options.get("noDelay"))
+        self._onread = _onread_option(options.get("onread"))
+        self._onread_buf = None
         self._keep_alive = bool(options.get("keepAlive"))
         self._ka_delay = int((kaid or 0) / 1000)
         handle = options.get("handle")
@@ -211,7 +232,54 @@ class Socket(WritableSide, SocketCore):
         handle.on_write_done = self._on_write_done
         handle.on_shutdown = self._on_shutdown
         handle.on_connect = self._on_connect
+        if self._onread is not None:
+            handle.on_buffer = self._onread_buffer
+            handle.on_buffer_filled = self._onread_filled
+            if self._onread_buf is None:
+                self._next_onread_buffer()
         self._upd()
+
+    # -- the onread option: reads go into the user's buffer, no 'data' events ---------------
+
+    def _next_onread_buffer(self) -> None:
+        """The buffer for the next read: Node asks a generator once up front and again after
+        every callback."""
+        buf = self._onread[0]
+        self._onread_buf = buf() if callable(buf) else buf
+
+    def _onread_buffer(self, size_hint: int):
+        return self._onread_buf
+
+    def _onread_filled(self, nread: int) -> None:
+        ts = self._ts
+        if ts.ticks:
+            ts.drain_all()
+        self._bytes_read += nread
+        if self._timer is not None:
+            self._timer.again()
+        self._r_reading = False
+        try:
+            if self._onread[1](nread, self._onread_buf) is False and self._handle is not None:
+                self._handle.read_stop()
+        finally:
+            if callable(self._onread[0]):
+                self._next_onread_buffer()
+        if ts.ticks:
+            ts.drain_all()
+
+    def pause(self) -> "Socket":
+        """Stop ``'data'`` events (with ``onread``: stop reading into the buffer too)."""
+        if (self._onread is not None and not self.connecting and self._handle is not None
+                and self._handle.reading and not self.destroyed):
+            self._handle.read_stop()
+        return super().pause()
+
+    def resume(self) -> "Socket":
+        """Switch to flowing mode (with ``onread``: start reading into the buffer again)."""
+        if (self._onread is not None and not self.connecting and self._handle is not None
+                and not self._handle.reading and not self._handle.closed):
+            self._read_()
+        return super().resume()
 
     def _upd(self) -> None:
         """Recompute the write fast-path flag (connected, nothing buffered, not corked,

@@ -785,9 +785,58 @@ def auto_select_family(log, env):
     return main
 
 
+def onread(log, env):
+    def main():
+        srv = net.createServer(lambda s: (s.write("aaaa"), setTimeout(lambda: s.end("bbbbbb"), 50)))
+
+        def listening():
+            port = srv.address()["port"]
+            buf = bytearray(3)
+            n = [0]
+            c = None
+
+            def cb(nread, b):
+                n[0] += 1
+                log("cb", nread, b is buf, bytes(b[:nread]), c.isPaused(), c.readableFlowing)
+                if n[0] == 1:
+                    def again():
+                        log("resume; paused?", c.isPaused(), c.readableFlowing)
+                        c.resume()
+                    setTimeout(again, 100)
+                    return False
+
+            c = net.connect({"port": port, "host": "127.0.0.1",
+                             "onread": {"buffer": buf, "callback": cb}})
+            c.on("data", lambda d: log("data?!", d))
+            c.on("end", lambda: log("end", c.bytesRead))
+            c.on("close", lambda *_: (log("close"), second()))
+
+        def second():
+            port = srv.address()["port"]
+
+            def gen():
+                log("gen")
+                return bytearray(4)
+
+            c2 = net.connect({"port": port, "host": "127.0.0.1",
+                              "onread": {"buffer": gen, "callback": lambda k, b: log("c2 cb", k, len(b))}})
+            c2.on("end", lambda: log("c2 end"))
+            c2.on("close", lambda *_: third(port))
+
+        def third(port):
+            c3 = net.connect({"port": port, "host": "127.0.0.1",
+                              "onread": {"buffer": "x", "callback": 1}})
+            c3.on("data", lambda d: log("c3 data", d))
+            c3.on("close", lambda *_: srv.close())
+
+        srv.listen(0, "127.0.0.1", listening)
+    return main
+
+
 TWINS = {f.__name__: f for f in (
     echo, half_open_server, half_open_client, listen_twice, eaddrinuse, bad_ports, close_live,
     max_connections, get_connections, unref_server, socket_timeout, backpressure, destroy_error,
     econnrefused, pipe_server, pipe_errors, listen_fd, write_after_end, reset_and_destroy,
     close_not_running, end_order, readable_read, abort_signal, pause_on_connect, lookup, cork,
-    destroy_soon, addresses, ipv6_only, encoding, auto_select_family)}
+    destroy_soon, addresses, ipv6_only, encoding, auto_select_family,
+    onread)}
