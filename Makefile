@@ -38,6 +38,7 @@ test: build
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: build
+	@$(PIP) install -q rloop 2>/dev/null || echo "rloop does not install here: the benchmarks skip it"
 	$(PY) -m perf --quick
 
 annotate: $(VENV)/.stamp $(LIBUV)

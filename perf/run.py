@@ -47,7 +47,19 @@ MODES = {
     "full": dict(reps=3, duration=3.0, warmup=0.5, micro_duration=1.0, micro_warmup=0.2,
                  idle_conns=10000, micro_reps=5),
 }
-CLIENT_BOUND = 0.85  # load generator CPU share above which a figure may be client-bound
+# Which side limits a figure. A server that never idles (its CPU share >= SERVER_BOUND) is the
+# bottleneck: it is already doing all the work it can, so the client kept it busy. Otherwise a load
+# generator at >= CLIENT_BOUND of its core may be what held it back: such figures are marked * and
+# are lower bounds for the server.
+SERVER_BOUND = 0.95
+CLIENT_BOUND = 0.85
+
+
+def client_bound(lg, srv) -> bool:
+    """True when a figure may be limited by the load generator rather than the server."""
+    if lg is None or lg < CLIENT_BOUND:
+        return False
+    return srv is None or srv < SERVER_BOUND
 
 MICRO_BENCHES = ("call_soon", "call_later", "sleep0", "future", "threadsafe")
 MICRO_LABELS = {
@@ -838,7 +850,7 @@ def echo_table(w, rows):
         p99 = med([r["latency_us"]["p99"] if r else None for r in row.runs])
         lg = med(row.metric("cpu_share"))
         srv = med(row.metric("server_cpu_share"))
-        flag = " *" if lg is not None and lg >= CLIENT_BOUND else ""
+        flag = " *" if client_bound(lg, srv) else ""
         lines.append([row.spec.name, fmt_num(rps["median"]) + flag,
                       f"{fmt_num(rps['min'])}-{fmt_num(rps['max'])}", fmt_ratio(ratio),
                       fmt_num(med(row.metric("mib_s")), 1) if w.group == "echo" else "-",
@@ -927,7 +939,10 @@ def lg_share_summary(all_rows):
     top = shares[-1]
     return {"median": statistics.median(s[0] for s in shares), "max": top[0], "max_server": top[2],
             "max_workload": top[3],
-            "client_bound_runs": sum(1 for s in shares if s[0] >= CLIENT_BOUND), "runs": len(shares),
+            "client_bound_runs": sum(1 for s in shares if client_bound(s[0], s[1])),
+            "busy_client_runs": sum(1 for s in shares if s[0] >= CLIENT_BOUND),
+            "server_bound_runs": sum(1 for s in shares if s[1] is not None and s[1] >= SERVER_BOUND),
+            "runs": len(shares),
             "background_median": statistics.median(bgs) if bgs else None,
             "background_max": max(bgs) if bgs else None}
 
@@ -1209,8 +1224,11 @@ def main(argv=None):
     if lg:
         md.append(f"- load generator CPU share: median {lg['median'] * 100:.0f}% of its core, max "
                   f"{lg['max'] * 100:.0f}% ({lg['max_server']}, {lg['max_workload']}); "
-                  f"{lg['client_bound_runs']}/{lg['runs']} runs at >= {CLIENT_BOUND * 100:.0f}% "
-                  "(marked * : the figure may be limited by the client, i.e. a lower bound)")
+                  f"{lg['server_bound_runs']}/{lg['runs']} runs server-bound (server CPU >= "
+                  f"{SERVER_BOUND * 100:.0f}%: the server never idled, so it is what limits the figure); "
+                  f"{lg['client_bound_runs']}/{lg['runs']} runs possibly client-bound (load generator >= "
+                  f"{CLIENT_BOUND * 100:.0f}% while the server was below {SERVER_BOUND * 100:.0f}%; "
+                  "marked * : a lower bound for that server)")
         if lg.get("background_median") is not None:
             md.append(f"- other processes' CPU during the runs (bg CPU): median {pct(lg['background_median'])}, "
                       f"max {pct(lg['background_max'])} of a core")
@@ -1245,7 +1263,8 @@ def main(argv=None):
     if lg:
         text.append(f"load generator CPU share: median {lg['median'] * 100:.0f}% of its core, max "
                     f"{lg['max'] * 100:.0f}% ({lg['max_server']} on {lg['max_workload']}); "
-                    f"{lg['client_bound_runs']}/{lg['runs']} runs >= {CLIENT_BOUND * 100:.0f}% (marked *)")
+                    f"{lg['server_bound_runs']}/{lg['runs']} runs server-bound, "
+                    f"{lg['client_bound_runs']}/{lg['runs']} possibly client-bound (marked *)")
         if lg.get("background_median") is not None:
             text.append(f"other processes' CPU during the runs: median {pct(lg['background_median'])}, "
                         f"max {pct(lg['background_max'])} of a core (bg CPU; high values mean a noisy machine)")

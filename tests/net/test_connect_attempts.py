@@ -5,6 +5,8 @@ the common cases are checked against node in test_differential (auto_select_fami
 import os
 import socket
 
+import pytest
+
 from nixloop import net, node
 from nixloop.net_connect import interleave
 from nixloop.timers import setImmediate, setTimeout
@@ -22,9 +24,10 @@ def test_families_alternate_starting_with_the_first_address():
     assert interleave([]) == []
 
 
-def _stuck_listener():
-    """A loopback listener whose accept queue is full: further SYNs are dropped, so a connect
-    to it stays pending (Linux)."""
+@pytest.fixture
+def stuck_port():
+    """The port of a loopback listener whose accept queue is full: further SYNs are dropped,
+    so a connect to it stays pending (Linux)."""
     lsock = socket.socket()
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(0)
@@ -37,33 +40,36 @@ def _stuck_listener():
         except BlockingIOError:
             pass
         fillers.append(s)
-    return lsock, fillers
-
-
-def test_a_pending_attempt_times_out_and_the_next_address_is_tried():
-    lsock, fillers = _stuck_listener()
-    stuck_port = lsock.getsockname()[1]
-    log = []
     try:
-        def main():
-            # two addresses, both the stuck listener: the first attempt times out after
-            # 50 ms, the second (the last address: no attempt timer) pends until destroyed
-            def lookup(host, opts, cb):
-                setImmediate(lambda: cb(None, [_a("127.0.0.1"), _a("127.0.0.1")]))
-
-            c = net.connect({"port": stuck_port, "host": "stuck.test", "lookup": lookup,
-                             "autoSelectFamilyAttemptTimeout": 50})
-            for ev in ("connectionAttempt", "connectionAttemptTimeout",
-                       "connectionAttemptFailed", "connect", "error"):
-                c.on(ev, (lambda ev: lambda *a: log.append((ev,) + a[:3]))(ev))
-            c.on("close", lambda *_: log.append(("close",)))
-            c.on("connectionAttemptTimeout", lambda *a: setTimeout(c.destroy, 100))
-
-        node.run(main)
+        yield lsock.getsockname()[1]
     finally:
         lsock.close()
         for s in fillers:
             s.close()
+
+
+def _connect_via(port, addresses, timeout_ms):
+    """net.connect to a made-up name whose lookup answers `addresses` (later, as dns does)."""
+    def lookup(host, opts, cb):
+        setImmediate(lambda: cb(None, [_a(ip) for ip in addresses]))
+    return net.connect({"port": port, "host": "x.test", "lookup": lookup,
+                        "autoSelectFamilyAttemptTimeout": timeout_ms})
+
+
+def test_a_pending_attempt_times_out_and_the_next_address_is_tried(stuck_port):
+    log = []
+
+    def main():
+        # two addresses, both the stuck listener: the first attempt times out after
+        # 50 ms, the second (the last address: no attempt timer) pends until destroyed
+        c = _connect_via(stuck_port, ["127.0.0.1", "127.0.0.1"], 50)
+        for ev in ("connectionAttempt", "connectionAttemptTimeout",
+                   "connectionAttemptFailed", "connect", "error"):
+            c.on(ev, (lambda ev: lambda *a: log.append((ev,) + a[:3]))(ev))
+        c.on("close", lambda *_: log.append(("close",)))
+        c.on("connectionAttemptTimeout", lambda *a: setTimeout(c.destroy, 100))
+
+    node.run(main)
     p = stuck_port
     assert log == [
         ("connectionAttempt", "127.0.0.1", p, 4),
@@ -73,36 +79,26 @@ def test_a_pending_attempt_times_out_and_the_next_address_is_tried():
     ], log
 
 
-def test_timed_out_attempt_counts_as_etimedout_in_the_aggregate_error():
-    lsock, fillers = _stuck_listener()
-    stuck_port = lsock.getsockname()[1]
+def test_timed_out_attempt_counts_as_etimedout_in_the_aggregate_error(stuck_port):
     log = []
-    try:
-        def main():
-            # attempt 1: stuck (times out); attempt 2: 127.0.0.2 on the same port, refused
-            def lookup(host, opts, cb):
-                setImmediate(lambda: cb(None, [_a("127.0.0.1"), _a("127.0.0.2")]))
 
-            c = net.connect({"port": stuck_port, "host": "x.test", "lookup": lookup,
-                             "autoSelectFamilyAttemptTimeout": 30})
-            c.on("connectionAttemptTimeout", lambda *a: log.append("timeout " + a[0]))
-            c.on("connectionAttemptFailed", lambda *a: log.append("failed " + a[0]))
-            c.on("error", lambda e: log.append(
-                (e.name, e.code, [(x.code, x.address, x.port) for x in e.errors])))
-            c.on("close", lambda h: log.append(("close", h, c.destroyed)))
+    def main():
+        # attempt 1: stuck (times out); attempt 2: 127.0.0.2 on the same port, refused
+        c = _connect_via(stuck_port, ["127.0.0.1", "127.0.0.2"], 30)
+        c.on("connectionAttemptTimeout", lambda *a: log.append("timeout " + a[0]))
+        c.on("connectionAttemptFailed", lambda *a: log.append("failed " + a[0]))
+        c.on("error", lambda e: log.append(
+            (e.name, e.code, [(x.code, x.address, x.port) for x in e.errors])))
+        c.on("close", lambda h: log.append(("close", h, c.destroyed)))
 
-        node.run(main)
-    finally:
-        lsock.close()
-        for s in fillers:
-            s.close()
-    assert log[0] == "timeout 127.0.0.1"
-    # 127.0.0.2:stuck_port has no listener: refused
-    assert log[1] == "failed 127.0.0.2"
-    assert log[2] == ("AggregateError", "ETIMEDOUT",
-                      [("ETIMEDOUT", "127.0.0.1", stuck_port),
-                       ("ECONNREFUSED", "127.0.0.2", stuck_port)])
-    assert log[3] == ("close", True, True)
+    node.run(main)
+    assert log == [
+        "timeout 127.0.0.1",
+        "failed 127.0.0.2",   # nothing listens on 127.0.0.2:stuck_port
+        ("AggregateError", "ETIMEDOUT", [("ETIMEDOUT", "127.0.0.1", stuck_port),
+                                         ("ECONNREFUSED", "127.0.0.2", stuck_port)]),
+        ("close", True, True),
+    ], log
 
 
 def test_pipe_connect_failure_emits_connection_attempt_failed(tmp_path):
@@ -124,11 +120,8 @@ def test_no_fd_left_after_many_failed_attempts():
     before = len(os.listdir(fd_dir))
 
     def main():
-        def lookup(host, opts, cb):
-            setImmediate(lambda: cb(None, [_a("127.0.0.%d" % i) for i in range(2, 12)]))
-
         for _ in range(5):
-            c = net.connect({"port": 1, "host": "x.test", "lookup": lookup})
+            c = _connect_via(1, ["127.0.0.%d" % i for i in range(2, 12)], 250)
             c.on("error", lambda e: None)
 
     node.run(main)

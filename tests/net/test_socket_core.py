@@ -31,6 +31,14 @@ def test_instance_state_lives_in_the_slots():
         loop.close()
 
 
+async def _echo_pair():
+    """A nixloop.net echo server on loopback and a client connected to it."""
+    server = net.createServer(lambda s: s.on("data", s.write))
+    server.listen(0, "127.0.0.1")
+    await asyncio.sleep(0.01)
+    return server, net.connect(server.address()["port"], "127.0.0.1")
+
+
 @pytest.mark.parametrize("size", [1, 1024, 200_000])
 def test_fast_path_counts_bytes_both_ways(size):
     loop = make_loop("nixloop")
@@ -38,10 +46,7 @@ def test_fast_path_counts_bytes_both_ways(size):
         async def main():
             done = loop.create_future()
             got = bytearray()
-            server = net.createServer(lambda s: s.on("data", s.write))
-            server.listen(0, "127.0.0.1")
-            await asyncio.sleep(0.01)
-            c = net.connect(server.address()["port"], "127.0.0.1")
+            server, c = await _echo_pair()
 
             def on_data(d):
                 got.extend(d)
@@ -67,10 +72,7 @@ def test_listener_exception_reaches_the_loop_handler_and_the_socket_survives():
     try:
         async def main():
             seen = []
-            server = net.createServer(lambda s: s.on("data", s.write))
-            server.listen(0, "127.0.0.1")
-            await asyncio.sleep(0.01)
-            c = net.connect(server.address()["port"], "127.0.0.1")
+            server, c = await _echo_pair()
 
             def on_data(d):
                 seen.append(d)
