@@ -20,27 +20,7 @@ NODE = shutil.which("node")
 UNDEF = errors.UNDEFINED
 
 
-def js(value):
-    """String(value) as JavaScript would print the Python twin's value."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if value is UNDEF:
-        return "undefined"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def __call__(self, *args):
-        self.lines.append(" ".join(js(a) for a in args))
+from nltest import JsLog as Log, js  # noqa: E402,F401
 
 
 # -- Python twins (one per .js file) ---------------------------------------------

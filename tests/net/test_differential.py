@@ -2,7 +2,6 @@
 Python twin (twins.py) run by nixloop.node.run; their event logs must match line for line.
 Skipped (with the reason) when `node` is not installed."""
 
-import math
 import os
 import shutil
 import socket
@@ -14,39 +13,13 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nixloop import node                        # noqa: E402
-from nixloop.errors import UNDEFINED            # noqa: E402
 from twins import TWINS                         # noqa: E402
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_scripts")
 NODE = shutil.which("node")
 
 
-def js(value):
-    """String(value) as JavaScript prints the Python twin's value."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if value is UNDEFINED:
-        return "undefined"
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if value.is_integer():
-            return str(int(value))
-    return str(value)
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def __call__(self, *args):
-        self.lines.append(" ".join(js(a) for a in args))
+from nltest import JsLog as Log, js  # noqa: E402,F401
 
 
 def test_every_script_has_a_twin():
