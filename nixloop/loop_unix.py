@@ -83,7 +83,88 @@ class SeqpacketProtocol(asyncio.BaseProtocol):
 # ---------------------------------------------------------------------------------------------
 # SEQPACKET transport
 
-class SeqpacketTransport(asyncio.Transport):
+class _TransportBase:
+    """What the SEQPACKET and Unix-datagram transports share: asyncio's write flow control
+    (pause_writing() when the handle's queued bytes pass the high-water mark, resume_writing()
+    once they fall to the low one; the stream transport has the same logic compiled, in
+    transport.pyx), closing (connection_lost once, on the next iteration) and get_extra_info
+    (subclasses answer the live names in _live_extra)."""
+
+    _server = None
+
+    def get_protocol(self):
+        return self._protocol
+
+    def _call_connection_lost(self, exc):
+        if self._conn_lost:
+            return
+        self._conn_lost = True
+        self._handle.close()
+        self._loop.call_soon(self._connection_lost, exc)
+
+    def _connection_lost(self, exc):
+        try:
+            self._protocol.connection_lost(exc)
+        finally:
+            self._protocol = None
+            server = self._server
+            if server is not None:
+                self._server = None
+                server._detach(self)
+
+    def get_extra_info(self, name, default=None):
+        if name in self._extra:
+            return self._extra[name]
+        if self._handle.closed:
+            return default
+        try:
+            return self._live_extra(name, default)
+        except OSError:
+            return default
+
+    def _maybe_pause_protocol(self):
+        if self._protocol_paused or self._handle.write_queue_size <= self._high_water:
+            return
+        self._protocol_paused = True
+        try:
+            self._protocol.pause_writing()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._loop.call_exception_handler({
+                'message': 'protocol.pause_writing() failed', 'exception': exc,
+                'transport': self, 'protocol': self._protocol})
+
+    def _maybe_resume_protocol(self):
+        if self._protocol_paused and self._handle.write_queue_size <= self._low_water:
+            self._protocol_paused = False
+            try:
+                self._protocol.resume_writing()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                self._loop.call_exception_handler({
+                    'message': 'protocol.resume_writing() failed', 'exception': exc,
+                    'transport': self, 'protocol': self._protocol})
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
+        self._high_water, self._low_water = high, low
+        self._maybe_pause_protocol()
+
+    def get_write_buffer_limits(self):
+        return (self._low_water, self._high_water)
+
+    def get_write_buffer_size(self):
+        return 0 if self._conn_lost else self._handle.write_queue_size
+
+
+class SeqpacketTransport(_TransportBase, asyncio.Transport):
     """An asyncio transport on a SeqpacketHandle: one write() is one message."""
 
     def __init__(self, loop, handle, protocol, server=None, extra=None):
@@ -144,9 +225,6 @@ class SeqpacketTransport(asyncio.Transport):
         self._fds_cb = getattr(protocol, 'fds_received', None)
         self._handle.on_read = self._on_message
 
-    def get_protocol(self):
-        return self._protocol
-
     def _on_message(self, data):
         try:
             self._message_cb(data)
@@ -193,49 +271,6 @@ class SeqpacketTransport(asyncio.Transport):
     def _on_shutdown(self, exc):
         if exc is not None:
             self._fatal_error(exc, 'Fatal error on write_eof')
-
-    # -- flow control -----------------------------------------------------------------------
-
-    def _maybe_pause_protocol(self):
-        if self._protocol_paused or self._handle.write_queue_size <= self._high_water:
-            return
-        self._protocol_paused = True
-        try:
-            self._protocol.pause_writing()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            self._loop.call_exception_handler({
-                'message': 'protocol.pause_writing() failed', 'exception': exc,
-                'transport': self, 'protocol': self._protocol})
-
-    def _maybe_resume_protocol(self):
-        if self._protocol_paused and self._handle.write_queue_size <= self._low_water:
-            self._protocol_paused = False
-            try:
-                self._protocol.resume_writing()
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:
-                self._loop.call_exception_handler({
-                    'message': 'protocol.resume_writing() failed', 'exception': exc,
-                    'transport': self, 'protocol': self._protocol})
-
-    def set_write_buffer_limits(self, high=None, low=None):
-        if high is None:
-            high = 64 * 1024 if low is None else 4 * low
-        if low is None:
-            low = high // 4
-        if not high >= low >= 0:
-            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
-        self._high_water, self._low_water = high, low
-        self._maybe_pause_protocol()
-
-    def get_write_buffer_limits(self):
-        return (self._low_water, self._high_water)
-
-    def get_write_buffer_size(self):
-        return 0 if self._conn_lost else self._handle.write_queue_size
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -344,39 +379,15 @@ class SeqpacketTransport(asyncio.Transport):
         self._closing = True
         self._call_connection_lost(exc)
 
-    def _call_connection_lost(self, exc):
-        if self._conn_lost:
-            return
-        self._conn_lost = True
-        self._handle.close()
-        self._loop.call_soon(self._connection_lost, exc)
-
-    def _connection_lost(self, exc):
-        try:
-            self._protocol.connection_lost(exc)
-        finally:
-            self._protocol = None
-            server = self._server
-            if server is not None:
-                self._server = None
-                server._detach(self)
-
-    def get_extra_info(self, name, default=None):
-        if name in self._extra:
-            return self._extra[name]
-        if self._handle.closed:
-            return default
-        try:
-            if name == 'sockname':
-                return _extra_name(self._handle.getsockname())
-            if name == 'peername':
-                return _extra_name(self._handle.getpeername())
-            if name == 'peercred':
-                return self._handle.peer_credentials()
-            if name == 'fd':
-                return self._handle.fd
-        except OSError:
-            return default
+    def _live_extra(self, name, default):
+        if name == 'sockname':
+            return _extra_name(self._handle.getsockname())
+        if name == 'peername':
+            return _extra_name(self._handle.getpeername())
+        if name == 'peercred':
+            return self._handle.peer_credentials()
+        if name == 'fd':
+            return self._handle.fd
         return default
 
     def __del__(self, _warn=__import__('warnings').warn):
@@ -549,7 +560,7 @@ async def create_seqpacket_connection(loop, protocol_factory, path=None, *, sock
 # ---------------------------------------------------------------------------------------------
 # Unix datagram endpoint
 
-class UnixDatagramTransport(asyncio.DatagramTransport):
+class UnixDatagramTransport(_TransportBase, asyncio.DatagramTransport):
     """asyncio.DatagramTransport on a DgramHandle (AF_UNIX SOCK_DGRAM)."""
 
     def __init__(self, loop, handle, protocol, address=None, sock=None):
@@ -601,32 +612,6 @@ class UnixDatagramTransport(asyncio.DatagramTransport):
         if self._closing and self._handle.pending_writes == 0:
             self._call_connection_lost(None)
 
-    def _maybe_pause_protocol(self):
-        if not self._protocol_paused and self._handle.write_queue_size > self._high_water:
-            self._protocol_paused = True
-            self._protocol.pause_writing()
-
-    def _maybe_resume_protocol(self):
-        if self._protocol_paused and self._handle.write_queue_size <= self._low_water:
-            self._protocol_paused = False
-            self._protocol.resume_writing()
-
-    def set_write_buffer_limits(self, high=None, low=None):
-        if high is None:
-            high = 64 * 1024 if low is None else 4 * low
-        if low is None:
-            low = high // 4
-        if not high >= low >= 0:
-            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
-        self._high_water, self._low_water = high, low
-        self._maybe_pause_protocol()
-
-    def get_write_buffer_limits(self):
-        return (self._low_water, self._high_water)
-
-    def get_write_buffer_size(self):
-        return 0 if self._conn_lost else self._handle.write_queue_size
-
     def sendto(self, data, addr=None):
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f'data argument must be a bytes-like object, not '
@@ -664,37 +649,14 @@ class UnixDatagramTransport(asyncio.DatagramTransport):
         self._closing = True
         self._call_connection_lost(exc)
 
-    def _call_connection_lost(self, exc):
-        if self._conn_lost:
-            return
-        self._conn_lost = True
-        self._handle.close()
-        self._loop.call_soon(self._connection_lost, exc)
-
-    def _connection_lost(self, exc):
-        try:
-            self._protocol.connection_lost(exc)
-        finally:
-            self._protocol = None
-
-    def get_protocol(self):
-        return self._protocol
-
     def set_protocol(self, protocol):
         self._protocol = protocol
 
-    def get_extra_info(self, name, default=None):
-        if name in self._extra:
-            return self._extra[name]
-        if self._handle.closed:
-            return default
-        try:
-            if name == 'sockname':
-                return _extra_name(self._handle.getsockname()) or None
-            if name == 'peername':
-                return _extra_name(self._handle.getpeername())
-        except OSError:
-            return default
+    def _live_extra(self, name, default):
+        if name == 'sockname':
+            return _extra_name(self._handle.getsockname()) or None
+        if name == 'peername':
+            return _extra_name(self._handle.getpeername())
         return default
 
 
