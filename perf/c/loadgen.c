@@ -10,12 +10,22 @@
  *             closed (or --hold seconds pass), then close them.
  *
  * Target: --tcp HOST:PORT or --unix PATH. Result: one JSON object on stdout (last line).
+ * --seqpacket (with --unix): the client sockets are AF_UNIX SOCK_SEQPACKET instead of SOCK_STREAM.
+ * Then one request is one S-byte message (one send, which the kernel delivers whole or not at all)
+ * and the reply must be exactly one message of exactly S bytes: recv(MSG_TRUNC) on a SEQPACKET
+ * socket returns the full length of the message even when it is longer than the buffer, so a
+ * reply of any other length counts as an error and drops the connection. Only the first 64 bytes
+ * of a reply are copied out (the kernel discards the rest, which keeps the client cheap), and they
+ * must equal the request's; a surplus reply of exactly S bytes would pass for the next request's.
+ * An S-byte message must fit the socket's send buffer (net.core.wmem_default, ~208 KiB), else
+ * send fails with EMSGSIZE, an error. connrate and idle modes work alike, message by message.
  * Latency is measured per request (send of the first byte to receipt of the last byte) into a
  * log-linear histogram (32 sub-buckets per power of two, ~3% resolution).
  * CPU time of this process (getrusage) is reported for the measured window and for the whole run.
  * To keep the client cheaper than the server, replies are received with MSG_TRUNC (TCP discards the
- * bytes in the kernel instead of copying them out; Unix sockets copy into a scratch buffer); only
- * byte counts are checked, not contents.
+ * bytes in the kernel instead of copying them out; Unix stream sockets copy into a scratch buffer;
+ * SEQPACKET copies 64 bytes per message); only byte counts are checked, not contents (SEQPACKET:
+ * also the first 64 bytes).
  *
  * Every loop is bounded: by time (--duration, --warmup, --timeout, --hold) and by count
  * (--max-requests).
@@ -42,6 +52,7 @@
 #include <unistd.h>
 
 #define RBUF_SIZE (256 * 1024)
+#define SEQ_HEAD 64 /* bytes of a SEQPACKET reply copied out and compared with the request */
 #define SUB_BITS 5
 #define SUB (1 << SUB_BITS)
 #define NBUCKETS (2 * SUB + 64 * SUB)
@@ -67,6 +78,7 @@ static uint64_t max_requests = (uint64_t)1 << 40;
 static int inflight_max = 64;
 static int spin;
 static int is_unix;
+static int seqpacket;
 static struct sockaddr_storage addr;
 static socklen_t addrlen;
 static char target_desc[256];
@@ -154,8 +166,10 @@ static void usage(const char *p) {
     fprintf(stderr,
             "usage: %s (--tcp HOST:PORT | --unix PATH) [--mode echo|connrate|idle] [-c CONNS]\n"
             "          [-s SIZE] [-d SECONDS] [-w WARMUP] [--timeout S] [--hold S]\n"
-            "          [--max-requests N] [--inflight N] [--spin]\n"
-            "  --spin: poll epoll without blocking (lower latency, always 100%% CPU)\n",
+            "          [--max-requests N] [--inflight N] [--spin] [--seqpacket]\n"
+            "  --spin: poll epoll without blocking (lower latency, always 100%% CPU)\n"
+            "  --seqpacket: with --unix, use SOCK_SEQPACKET sockets: a request is one S-byte\n"
+            "               message, the reply must be one message of exactly S bytes\n",
             p);
     exit(64);
 }
@@ -183,6 +197,7 @@ static void set_target_tcp(const char *spec) {
         h[strlen(h) - 1] = 0;
     }
     memset(&addr, 0, sizeof(addr));
+    is_unix = 0;
     struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
     if (inet_pton(AF_INET, h, &a4->sin_addr) == 1) {
@@ -235,7 +250,8 @@ static void conn_drop(conn_t *c) {
 
 /* Start a non-blocking connect. Returns 0 when started or done, -1 on a hard error. */
 static int conn_start(conn_t *c, uint64_t now) {
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int type = seqpacket ? SOCK_SEQPACKET : SOCK_STREAM;
+    int fd = socket(addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     if (!is_unix) {
@@ -276,6 +292,11 @@ static void do_send(conn_t *c) {
         ssize_t r = send(c->fd, sbuf + c->sent, msg_size - c->sent, MSG_NOSIGNAL);
         if (r > 0) {
             c->sent += (size_t)r;
+            if (seqpacket && c->sent != msg_size) {
+                errors++; /* a message is sent whole or not at all: anything else is an error */
+                conn_drop(c);
+                return;
+            }
             continue;
         }
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -316,9 +337,23 @@ static void complete(conn_t *c, uint64_t now) {
 }
 
 static void on_readable(conn_t *c, uint64_t now) {
+    size_t head = msg_size < SEQ_HEAD ? msg_size : SEQ_HEAD;
     for (int i = 0; i < 64; i++) {
-        /* rbuf is RBUF_SIZE long, so this is safe whether or not the kernel copies */
-        ssize_t r = recv(c->fd, rbuf, RBUF_SIZE, MSG_TRUNC);
+        /* rbuf is RBUF_SIZE long, so this is safe whether or not the kernel copies. SEQPACKET:
+         * only the first `head` bytes are copied out, the kernel discards the rest of the message
+         * and (MSG_TRUNC) still returns its full length. */
+        ssize_t r = recv(c->fd, rbuf, seqpacket ? head : RBUF_SIZE, MSG_TRUNC);
+        if (r > 0 && seqpacket) {
+            /* one message: exactly our S bytes back, starting with what we sent */
+            if ((size_t)r != msg_size || c->sent < msg_size || memcmp(rbuf, sbuf, head) != 0) {
+                errors++; /* not the echo of our one message */
+                conn_drop(c);
+                return;
+            }
+            c->rcvd = (size_t)r;
+            complete(c, now);
+            return;
+        }
         if (r > 0) {
             c->rcvd += (size_t)r;
             if (c->rcvd >= msg_size) {
@@ -475,6 +510,8 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--max-requests")) {
             NEEDV();
             max_requests = strtoull(v, NULL, 10);
+        } else if (!strcmp(a, "--seqpacket")) {
+            seqpacket = 1;
         } else if (!strcmp(a, "--spin")) {
             spin = 1;
         } else if (!strcmp(a, "--inflight")) {
@@ -485,8 +522,11 @@ int main(int argc, char **argv) {
         }
     }
     if (!have_target || nconns <= 0 || nconns > 1000000 || msg_size == 0 || msg_size > (64u << 20) ||
-        duration <= 0 || warmup < 0 || inflight_max <= 0)
+        duration <= 0 || warmup < 0 || inflight_max <= 0 || (seqpacket && !is_unix))
         usage(argv[0]);
+    if (seqpacket) /* the result's "target" says which socket type was used: seqpacket:PATH */
+        snprintf(target_desc, sizeof(target_desc), "seqpacket:%s",
+                 ((struct sockaddr_un *)&addr)->sun_path);
 
     signal(SIGPIPE, SIG_IGN);
     raise_nofile(nconns + 64);

@@ -8,6 +8,8 @@ It prints exactly one status line on stdout and flushes it:
 
     READY tcp 127.0.0.1:40123      the server listens (port 0 is replaced by the real port)
     READY unix /tmp/x/s.sock
+    READY seqpacket /tmp/x/s.sock  a Unix SOCK_SEQPACKET server (seqpacket_echo.py, unixnet_echo.py):
+                                   the harness drives it with loadgen --unix PATH --seqpacket
     SKIP <reason>                  the loop lacks something the server needs (exit status 3)
 
 and then serves until SIGTERM/SIGINT, on which it exits with status 0.

@@ -1,0 +1,37 @@
+"""Echo server on a Unix SOCK_SEQPACKET socket: loop.create_seqpacket_server (nixloop's asyncio
+API, nixloop/loop_unix.py), protocol.message_received(data) -> transport.write(data), one reply
+message per request message. Usage as the other servers (see _common.py), but --unix only; prints
+``READY seqpacket PATH`` (the harness then runs the load generator with --seqpacket). A loop
+without create_seqpacket_server (every loop but nixloop) or --tcp prints SKIP."""
+import asyncio
+
+from _common import BACKLOG, parse_args, run_server, skip
+
+
+class MessageEcho(asyncio.BaseProtocol):
+    def connection_made(self, transport):
+        self.write = transport.write
+
+    def message_received(self, data):
+        self.write(data)
+
+    def eof_received(self):
+        return False  # close our side too
+
+    def connection_lost(self, exc):
+        self.write = None
+
+
+async def start(loop, args):
+    create = getattr(loop, "create_seqpacket_server", None)
+    if create is None:
+        skip(f"{args.loop} has no create_seqpacket_server (SOCK_SEQPACKET)")
+    await create(MessageEcho, args.unix, backlog=BACKLOG)
+    return "seqpacket " + args.unix
+
+
+if __name__ == "__main__":
+    a = parse_args(__doc__)
+    if not a.unix:
+        skip("SOCK_SEQPACKET needs --unix PATH")
+    run_server(a, lambda loop: start(loop, a))
