@@ -5,6 +5,10 @@
 ``ipv6Only``, ``reusePort``, ``signal``); ``'listening'`` is emitted on the next
 tick, errors (``EADDRINUSE``...) as ``'error'`` on the next tick with Node's
 fields.  Accepted connections become :class:`nixloop.net.Socket` objects.
+
+Beyond Node: ``server.fileno()`` is the listening socket's fd, so a listening
+server can be sent to another process (``nixloop.unix.SeqpacketSocket.write(buf,
+fds=[server])``) which serves the same address with ``listen({'fd': fd})``.
 """
 
 from __future__ import annotations
@@ -353,6 +357,20 @@ class Server(EventEmitter):
         if self._pipe_name is not None:
             return self._pipe_name
         return None
+
+    def fileno(self) -> int:
+        """The listening socket's fd (beyond Node; to pass the server to another process with
+        ``nixloop.unix.SeqpacketSocket.write(buf, fds=[server])``, where
+        ``listen({'fd': fd})`` serves the same address).  The server keeps owning it.
+        Raises ``ERR_SERVER_NOT_RUNNING`` when the server is not listening (yet: with a
+        ``host``, listen() looks it up first, so wait for ``'listening'``)."""
+        h = self._handle
+        if h is None:
+            raise ERR_SERVER_NOT_RUNNING()
+        try:
+            return h.fileno()
+        except OSError as exc:
+            raise system_error(exc, "fileno") from None
 
     # -- close -----------------------------------------------------------------------------
 
