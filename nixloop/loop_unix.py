@@ -223,15 +223,13 @@ class SeqpacketTransport(_TransportBase, asyncio.Transport):
             cb = protocol.data_received
         self._message_cb = cb
         self._fds_cb = getattr(protocol, 'fds_received', None)
-        self._handle.on_read = self._on_message
+        # each message goes from the handle straight to the protocol; if the protocol raises,
+        # the handle calls _on_message_error (a Python frame per message less)
+        self._handle.on_read = cb
+        self._handle.on_callback_error = self._on_message_error
 
-    def _on_message(self, data):
-        try:
-            self._message_cb(data)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, 'Fatal error: protocol.message_received() call failed.')
+    def _on_message_error(self, exc):
+        self._fatal_error(exc, 'Fatal error: protocol.message_received() call failed.')
 
     def _on_fds(self, fds):
         if self._fds_cb is None:

@@ -25,6 +25,7 @@ cdef class UnixSocketHandle(UVHandle):
     cdef public object on_connect     # (exc or None)
     cdef public object on_connection  # (exc or None): accept() now
     cdef public object on_close       # ()
+    cdef public object on_callback_error  # (exc): on_read raised (else: the loop's handler)
 
     cdef int _init_socket(self, BaseLoop loop, int fd, int type_) except -1
     cdef int _update(self) except -1

@@ -130,7 +130,17 @@ cdef class UnixSocketHandle(UVHandle):
         try:
             cb(arg)
         except BaseException as exc:
-            _loop_error(self._loop, exc, f'{type(self).__name__} callback {cb!r}', self)
+            handler = self.on_callback_error
+            if handler is not None and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                # the owner (an asyncio transport) fails itself, as asyncio does when
+                # protocol.data_received() raises; the protocol callback is called directly
+                # (no Python frame of the transport in between)
+                try:
+                    handler(exc)
+                except BaseException as exc2:
+                    _loop_error(self._loop, exc2, f'{type(self).__name__} on_callback_error', self)
+            else:
+                _loop_error(self._loop, exc, f'{type(self).__name__} callback {cb!r}', self)
 
     cdef _call2(self, object cb, object arg1, object arg2):
         if cb is None:
@@ -742,6 +752,7 @@ cdef class UnixSocketHandle(UVHandle):
             PyMem_RawFree(self._rbuf)
             self._rbuf = NULL
         self.on_read = self.on_fds = self.on_eof = self.on_error = self.on_write_done = None
+        self.on_callback_error = None
         self.on_shutdown = self.on_connect = self.on_connection = self.on_close = None
         if cb is not None:
             cb()

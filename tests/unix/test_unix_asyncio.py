@@ -311,3 +311,42 @@ def test_inet_datagram_not_ours(nloop):
             await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
                                                 local_addr=('127.0.0.1', 0))
     run(nloop, main())
+
+
+def test_protocol_exception_fails_the_transport_and_reaches_the_handler(nloop, tmp_path,
+                                                                          no_fd_leak):
+    """message_received raising: the exception handler hears of it, the transport is closed
+    and the protocol gets connection_lost(exc), as asyncio does for data_received."""
+    path = str(tmp_path / 'x')
+    contexts = []
+    nloop.set_exception_handler(lambda loop, ctx: contexts.append(ctx))
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        lost = loop.create_future()
+
+        class Boom(SeqpacketProtocol):
+            def connection_made(self, t):
+                self.t = t
+
+            def message_received(self, data):
+                raise ValueError(data)
+
+            def connection_lost(self, exc):
+                lost.set_result(exc)
+
+        server = await loop.create_seqpacket_server(Boom, path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        tr.write(b'first')
+        tr.write(b'second')
+        exc = await asyncio.wait_for(lost, 10)
+        await asyncio.wait_for(pr.lost, 10)     # the server side closed: we see the end
+        tr.close()
+        server.close()
+        await server.wait_closed()
+        return exc
+    exc = run(nloop, main())
+    assert isinstance(exc, ValueError) and exc.args == (b'first',)
+    assert len(contexts) == 1
+    assert contexts[0]['message'] == 'Fatal error: protocol.message_received() call failed.'
+    assert contexts[0]['exception'] is exc
