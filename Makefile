@@ -74,5 +74,5 @@ test-pythons: $(LIBUV)
 	  .venv-$$v/bin/python -m pip install -q --upgrade pip >/dev/null; \
 	  .venv-$$v/bin/python -m pip install -q "setuptools>=61" wheel "Cython>=3.0" pytest pytest-asyncio uvloop; \
 	  .venv-$$v/bin/python setup.py -q build_ext --inplace; \
-	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node $(PYTEST_ARGS); \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node tests/net tests/unix $(PYTEST_ARGS); \
 	done

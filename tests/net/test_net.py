@@ -41,8 +41,7 @@ def test_not_on_a_nixloop_loop_gives_a_clear_error():
         net.Socket()
 
     with pytest.raises(RuntimeError, match="loop_factory=nixloop.new_event_loop"):
-        with asyncio.Runner() as runner:
-            runner.run(main())
+        asyncio.run(main())     # stdlib's own loop
 
 
 def test_snake_case_aliases_exist():
