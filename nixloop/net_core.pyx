@@ -8,7 +8,8 @@
 # net_writable.py / net_socket.py, which this file falls back to.
 #
 # The Python classes in front of SocketCore in the MRO must not define class attributes with the
-# names of these slots (they would shadow the slot descriptors); net_socket.py checks that.
+# names of these slots (they would shadow the slot descriptors); tests/net/test_socket_core.py
+# checks that.
 
 cdef object _system_error = None
 
