@@ -118,6 +118,7 @@ cdef class BaseLoop:
 
 include "handles/handle.pxd"
 
+cdef class TransportBase
 cdef class StreamTransport
 
 include "handles/stream.pxd"
@@ -129,5 +130,7 @@ include "handles/dgram.pxd"
 include "handles/timer.pxd"
 include "handles/idle.pxd"
 include "handles/async_.pxd"
+include "transport_base.pxd"
 include "transport.pxd"
+include "unix_transport.pxd"
 include "net_core.pxd"

@@ -7,7 +7,7 @@ cdef object _BufferedProtocol = asyncio.BufferedProtocol
 cdef Py_ssize_t _LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
 
 
-cdef class StreamTransport:
+cdef class StreamTransport(TransportBase):
 
     def __init__(self):
         raise TypeError('transports are created by the loop')
@@ -127,46 +127,10 @@ cdef class StreamTransport:
     cdef _on_stream_closed(self):
         self._stream_closed = 1
 
-    # -- flow control ---------------------------------------------------------------------------
+    # -- flow control (the rest is TransportBase's) ----------------------------------------------
 
-    cdef _maybe_pause_protocol(self):
-        if self._stream._write_bytes <= self._high_water or self._protocol_paused:
-            return
-        self._protocol_paused = 1
-        try:
-            self._protocol.pause_writing()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            self._loop.call_exception_handler({
-                'message': 'protocol.pause_writing() failed',
-                'exception': exc, 'transport': self, 'protocol': self._protocol})
-
-    cdef _maybe_resume_protocol(self):
-        if self._protocol_paused and self._stream._write_bytes <= self._low_water:
-            self._protocol_paused = 0
-            try:
-                self._protocol.resume_writing()
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:
-                self._loop.call_exception_handler({
-                    'message': 'protocol.resume_writing() failed',
-                    'exception': exc, 'transport': self, 'protocol': self._protocol})
-
-    def set_write_buffer_limits(self, high=None, low=None):
-        if high is None:
-            high = 64 * 1024 if low is None else 4 * low
-        if low is None:
-            low = high // 4
-        if not high >= low >= 0:
-            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
-        self._high_water = high
-        self._low_water = low
-        self._maybe_pause_protocol()
-
-    def get_write_buffer_limits(self):
-        return (self._low_water, self._high_water)
+    cdef size_t _queued_bytes(self):
+        return self._stream._write_bytes
 
     def get_write_buffer_size(self):
         return self._stream._write_bytes
@@ -307,9 +271,6 @@ cdef class StreamTransport:
 
     def set_protocol(self, protocol):
         self._set_protocol(protocol)
-
-    def get_protocol(self):
-        return self._protocol
 
     def is_unix(self):
         return bool(self._is_unix)

@@ -35,6 +35,7 @@ BUILD = os.path.join(PERF, "build")
 RESULTS = os.path.join(PERF, "results")
 LOADGEN = os.path.join(BUILD, "loadgen")
 C_SERVER = os.path.join(BUILD, "echo_server")
+C_SEQPACKET_SERVER = os.path.join(BUILD, "seqpacket_server")
 
 PY_LOOPS = ("asyncio", "uvloop", "nixloop", "rloop")
 PY_KINDS = ("protocol", "buffered", "streams", "sock")
@@ -337,16 +338,19 @@ def probe_competitors(env):
     return comps
 
 
+C_TARGETS = ("loadgen", "echo_server", "seqpacket_server")
+
+
 def build_c(env, uv_prefix):
     """make -C perf/c; the load generator and the C server are built separately so that a missing
     libuv only loses the C server."""
     res = {}
     base = ["make", "-s", "-C", os.path.join(PERF, "c"), f"UV_PREFIX={uv_prefix}"]
     if not shutil.which("make") or not (shutil.which("cc") or shutil.which("gcc")):
-        for t in ("loadgen", "echo_server"):
+        for t in C_TARGETS:
             res[t] = "make or a C compiler is missing"
         return res
-    for target in ("loadgen", "echo_server"):
+    for target in C_TARGETS:
         r = subprocess.run(base + [target], capture_output=True, text=True)
         if r.returncode == 0:
             res[target] = True
@@ -366,6 +370,7 @@ def build_c(env, uv_prefix):
 SEQPACKET_KINDS = {
     "seqpacket": ("nixloop/seqpacket", "seqpacket_echo.py"),  # loop.create_seqpacket_server
     "unixnet": ("nixloop/unix", "unixnet_echo.py"),           # the nixloop.unix facade
+    "cseqpacket": ("C/libuv seqpacket", None),                # perf/c/seqpacket_server.c --cred
 }
 
 
@@ -376,16 +381,18 @@ class ServerSpec:
         self.seqpacket = kind in SEQPACKET_KINDS
         if competitor == "node":
             self.name = "node/net"
-        elif competitor == "c":
-            self.name = "C/libuv"
         elif self.seqpacket:
             self.name = SEQPACKET_KINDS[kind][0]
+        elif competitor == "c":
+            self.name = "C/libuv"
         else:
             self.name = f"{competitor}/{kind}"
 
     def command(self, transport, address):
         """The server's argv. transport "seqpacket" is a Unix socket path for every server (a
         SEQPACKET socket for the seqpacket kinds, a stream socket for the others)."""
+        if self.competitor == "c" and self.seqpacket:
+            return [C_SEQPACKET_SERVER, "--cred", address]
         if self.competitor == "c":
             addr = ["tcp", "127.0.0.1", "0"] if transport == "tcp" else ["unix", address]
             return [C_SERVER] + addr
@@ -401,7 +408,7 @@ class ServerSpec:
     def unavailable(self, env):
         """A reason why this server cannot run here, or None."""
         if self.competitor == "c":
-            b = env.build.get("echo_server")
+            b = env.build.get("seqpacket_server" if self.seqpacket else "echo_server")
             return None if b is True else f"C server not built: {b}"
         info = env.competitors.get(self.competitor, {})
         if not info.get("available"):
@@ -446,8 +453,11 @@ class Workload:
         if self.transport == "seqpacket":
             # Only nixloop has a SEQPACKET transport. The references run the same message size on
             # a Unix stream socket; the issue's target: nixloop/seqpacket >= uvloop/protocol.
+            # The C servers (stream and SEQPACKET, same vendored libuv) show what the kernel
+            # leaves for user space on each socket type.
             return [ServerSpec("uvloop", "protocol"), ServerSpec("nixloop", "protocol"),
-                    ServerSpec("nixloop", "seqpacket"), ServerSpec("nixloop", "unixnet")]
+                    ServerSpec("nixloop", "seqpacket"), ServerSpec("nixloop", "unixnet"),
+                    ServerSpec("c", "c"), ServerSpec("c", "cseqpacket")]
         specs = []
         for loop in PY_LOOPS:
             for kind in self.kinds:
@@ -1229,7 +1239,8 @@ def main(argv=None):
             env.build = build_c(env, args.uv_prefix)
         elif work:
             env.build = {t: (True if os.path.exists(p) else "not built (--no-build)")
-                         for t, p in (("loadgen", LOADGEN), ("echo_server", C_SERVER))}
+                         for t, p in (("loadgen", LOADGEN), ("echo_server", C_SERVER),
+                                      ("seqpacket_server", C_SEQPACKET_SERVER))}
         for t, st in env.build.items():
             if st is not True:
                 log(f"{t}: {st}")
@@ -1246,7 +1257,7 @@ def main(argv=None):
             else:
                 log(f"competitor {name:8s} unavailable: {info.get('error')}")
         if want and "c" not in want:
-            env.build["echo_server"] = "not selected (--competitors)"
+            env.build["echo_server"] = env.build["seqpacket_server"] = "not selected (--competitors)"
         if work and env.build.get("loadgen") is not True:
             log(f"load generator unavailable ({env.build.get('loadgen')}): skipping echo, connrate, idle")
             work = []

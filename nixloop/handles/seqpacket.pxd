@@ -16,6 +16,8 @@ cdef class UnixSocketHandle(UVHandle):
     cdef char* _rbuf                  # own read buffer when larger than the loop's shared one
     cdef bytes _connect_name
     cdef double _retry_delay
+    cdef int _rbatch                  # messages read per readiness event (see _do_reads)
+    cdef int _rfull                   # events in a row that found _rbatch messages
     cdef public object on_read        # seqpacket: (data); dgram: (data, sender_path)
     cdef public object on_fds         # (list of fds) just before the on_read of their message
     cdef public object on_eof         # ()
@@ -33,6 +35,7 @@ cdef class UnixSocketHandle(UVHandle):
     cdef _do_reads(self)
     cdef int _read_one(self) except -1
     cdef int _ensure_rbuf(self) except -1
+    cdef int _write(self, object data, object fds, object token, object path) except -1
     cdef int _sendmsg(self, const char* ptr, Py_ssize_t length, object fds, object dest)
     cdef _flush(self, bint from_poll)
     cdef _fail_queue(self, object exc)

@@ -120,6 +120,7 @@ cdef class UnixSocketHandle(UVHandle):
         self._type = type_
         self._wq = _collections.deque()
         self._retry_delay = 0.001
+        self._rbatch = 1
         return 0
 
     # -- helpers ------------------------------------------------------------------------------
@@ -228,12 +229,27 @@ cdef class UnixSocketHandle(UVHandle):
         return 0
 
     cdef _do_reads(self):
-        cdef int i
-        for i in range(_READ_BATCH):
+        # How many messages to read per readiness event adapts to the traffic, because the
+        # only way to learn that the queue is empty is a recvmsg that fails with EAGAIN, a
+        # syscall as costly as a read. A request/response peer has one message queued at a
+        # time: read one, and the level-triggered poll reports the socket again when more
+        # come. Eight events in a row that each found as many messages as were asked for
+        # double the batch (up to _READ_BATCH, for a peer that pipelines); a read that finds
+        # the queue empty sets it to what was there.
+        cdef int n = 0
+        cdef int batch = self._rbatch
+        while n < batch:
             if not self.reading or self._closing:
                 return
             if self._read_one() <= 0:
+                self._rbatch = n if n > 1 else 1
+                self._rfull = 0
                 return
+            n += 1
+        self._rfull += 1
+        if self._rfull >= 8 and batch < _READ_BATCH:
+            self._rbatch = batch * 2
+            self._rfull = 0
 
     cdef int _read_one(self) except -1:
         """One recvmsg: 1 when a message (or error/EOF) was handled and more may follow, 0 when
@@ -393,6 +409,15 @@ cdef class UnixSocketHandle(UVHandle):
         cdef Py_ssize_t i, nfds
         cdef ssize_t n
         cdef int err
+        if fds is None and dest is None:
+            # a plain message: send() skips sendmsg's msghdr and iovec copies
+            while True:
+                n = sys_.send(self.fd, ptr, <size_t>length, sys_.MSG_NOSIGNAL)
+                if n >= 0:
+                    return 0
+                err = sys_.errno
+                if err != sys_.EINTR:
+                    return -err
         memset(&msg, 0, sizeof(msg))
         iov.iov_base = <void*>ptr
         iov.iov_len = <size_t>length
@@ -425,7 +450,13 @@ cdef class UnixSocketHandle(UVHandle):
                 return -err
 
     def write(self, data, fds=None, token=None, path=None):
-        """Send one message (`path`: the destination of a datagram). See the module comment."""
+        """Send one message (`path`: the destination of a datagram). True when it was sent at
+        once, False when it was queued (on_write_done(token, exc) follows). See the module
+        comment."""
+        return self._write(data, fds, token, path) == 1
+
+    cdef int _write(self, object data, object fds, object token, object path) except -1:
+        """write() for C callers: 1 sent, 0 queued."""
         cdef Py_buffer view
         cdef bint is_bytes = PyBytes_CheckExact(data)
         cdef const char* ptr
@@ -457,7 +488,7 @@ cdef class UnixSocketHandle(UVHandle):
             if not len(self._wq) and not self.connecting:
                 err = self._sendmsg(ptr, length, fds, dest)
                 if err == 0:
-                    return True
+                    return 1
                 if err != -sys_.EAGAIN and err != -sys_.EWOULDBLOCK and err != -sys_.ENOBUFS:
                     raise _unix_oserror(-err, 'write' if dest is None else 'send', path)
             # Queue a copy of what the caller may change or close: the bytes, and the fds (dup'd,
@@ -480,7 +511,7 @@ cdef class UnixSocketHandle(UVHandle):
             self._wq.append((data, fds, token, dest))
             self._write_bytes += length
             self._update()
-            return False
+            return 0
         finally:
             if not is_bytes:
                 PyBuffer_Release(&view)

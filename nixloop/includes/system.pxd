@@ -128,6 +128,7 @@ cdef extern from "<sys/socket.h>" nogil:
     int shutdown "shutdown" (int fd, int how)
     ssize_t recvmsg(int fd, msghdr* msg, int flags)
     ssize_t sendmsg(int fd, const msghdr* msg, int flags)
+    ssize_t send "send" (int fd, const void* buf, size_t n, int flags)
 
 cdef extern from "<fcntl.h>" nogil:
     int F_GETFL

@@ -1,0 +1,14 @@
+cdef class TransportBase:
+    cdef BaseLoop _loop
+    cdef object _protocol
+    cdef object _server
+    cdef dict _extra
+    cdef bint _closing
+    cdef bint _protocol_paused
+    cdef size_t _high_water
+    cdef size_t _low_water
+    cdef object __weakref__
+
+    cdef size_t _queued_bytes(self)
+    cdef _maybe_pause_protocol(self)
+    cdef _maybe_resume_protocol(self)

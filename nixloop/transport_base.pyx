@@ -1,0 +1,54 @@
+# TransportBase: what every compiled asyncio transport shares (the stream transport in
+# transport.pyx, the SEQPACKET and Unix-datagram transports in unix_transport.pyx): the
+# protocol, the server it belongs to, the extra-info dict, and asyncio's write flow control:
+# pause_writing() once the queued bytes pass the high-water mark, resume_writing() once they
+# are back at the low one (defaults 64 KiB / 16 KiB, as asyncio's). Subclasses say how many
+# bytes are queued (_queued_bytes). Included into _loop.pyx.
+
+
+cdef class TransportBase:
+
+    cdef size_t _queued_bytes(self):
+        return 0
+
+    cdef _maybe_pause_protocol(self):
+        if self._protocol_paused or self._queued_bytes() <= self._high_water:
+            return
+        self._protocol_paused = 1
+        try:
+            self._protocol.pause_writing()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._loop.call_exception_handler({
+                'message': 'protocol.pause_writing() failed',
+                'exception': exc, 'transport': self, 'protocol': self._protocol})
+
+    cdef _maybe_resume_protocol(self):
+        if self._protocol_paused and self._queued_bytes() <= self._low_water:
+            self._protocol_paused = 0
+            try:
+                self._protocol.resume_writing()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                self._loop.call_exception_handler({
+                    'message': 'protocol.resume_writing() failed',
+                    'exception': exc, 'transport': self, 'protocol': self._protocol})
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
+        self._high_water = high
+        self._low_water = low
+        self._maybe_pause_protocol()
+
+    def get_write_buffer_limits(self):
+        return (self._low_water, self._high_water)
+
+    def get_protocol(self):
+        return self._protocol
