@@ -60,7 +60,7 @@ cdef bint _PY311 = sys.version_info >= (3, 11)
 # after (perf record -e cpu-clock on the server; perf/servers/protocol_echo.py + loadgen).
 # Stream reads offer libuv 64 KiB of it, as Node does.
 DEF READ_BUF_SIZE = 262144
-DEF STREAM_READ_SIZE = 65536
+DEF STREAM_READ_SIZE = 262144
 
 include "cbhandle.pyx"
 include "timerheap.pyx"
