@@ -13,13 +13,14 @@ from typing import Any
 from . import net_common as _nc
 from .errors import system_error
 from .events import EventEmitter
-from .net_common import next_tick
 
 __all__ = ["ReadableSide"]
 
 
 class ReadableSide(EventEmitter):
     """Readable-stream methods shared by the net sockets (see the module doc)."""
+
+    _next_tick = _nc.next_tick_method
 
     # -- Readable ----------------------------------------------------------------------------
 
@@ -60,7 +61,7 @@ class ReadableSide(EventEmitter):
         self._need_readable = False
         if not self._emitted_readable:
             self._emitted_readable = True
-            next_tick(self._emit_readable_now)
+            self._next_tick(self._emit_readable_now)
 
     def _emit_readable_now(self) -> None:
         if not self.destroyed and self._errored is None and (self._rlen or self._r_ended):
@@ -175,7 +176,7 @@ class ReadableSide(EventEmitter):
     def _end_readable(self) -> None:
         if not self._end_emitted:
             self._r_ended = True
-            next_tick(self._end_readable_nt)
+            self._next_tick(self._end_readable_nt)
 
     def _end_readable_nt(self) -> None:
         if (self._errored is None and not self._close_emitted and not self._end_emitted
@@ -186,7 +187,7 @@ class ReadableSide(EventEmitter):
                 self._upd()
             self.emit("end")
             if self.writable and not self.allowHalfOpen:
-                next_tick(self.end)
+                self._next_tick(self.end)
             elif self._finished or not self._w_enabled:
                 self.destroy()
 
@@ -204,13 +205,13 @@ class ReadableSide(EventEmitter):
                 if self._rlen:
                     self._emit_readable()
                 elif not self._r_reading:
-                    next_tick(self.read, 0)
+                    self._next_tick(self.read, 0)
         return self
 
     def removeListener(self, type, listener):
         super().removeListener(type, listener)
         if type == "readable":
-            next_tick(self._update_readable_listening)
+            self._next_tick(self._update_readable_listening)
         return self
 
     off = removeListener
@@ -218,7 +219,7 @@ class ReadableSide(EventEmitter):
     def removeAllListeners(self, *args):
         super().removeAllListeners(*args)
         if not args or args[0] == "readable":
-            next_tick(self._update_readable_listening)
+            self._next_tick(self._update_readable_listening)
         return self
 
     def _update_readable_listening(self) -> None:
@@ -236,7 +237,7 @@ class ReadableSide(EventEmitter):
             self._flowing = not self._readable_listening
             if not self._resume_scheduled:
                 self._resume_scheduled = True
-                next_tick(self._resume_nt)
+                self._next_tick(self._resume_nt)
         self._paused = False
         return self
 

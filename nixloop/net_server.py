@@ -23,7 +23,6 @@ from ._loop import PipeHandle, TCPHandle, UVTimer
 from .errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN,
                      ERR_SERVER_NOT_RUNNING, system_error)
 from .events import EventEmitter
-from .net_common import next_tick
 from .net_socket import DEFAULT_HWM, Socket, handle_for_fd, normalize_args, validate_port
 
 __all__ = ["Server"]
@@ -42,6 +41,8 @@ class Server(EventEmitter):
     options: ``allowHalfOpen``, ``pauseOnConnect``, ``noDelay``, ``keepAlive``,
     ``keepAliveInitialDelay`` (ms), ``highWaterMark``.
     """
+
+    _next_tick = _nc.next_tick_method
 
     def __init__(self, options: Any = None, connectionListener: Callable | None = None) -> None:
         super().__init__()
@@ -120,7 +121,7 @@ class Server(EventEmitter):
             try:
                 handle = handle_for_fd(self._loop, int(fd))
             except Exception:   # Node: not a fd we can listen on -> EINVAL
-                next_tick(self._emit_error_nt, system_error("EINVAL", "listen", None, None))
+                self._next_tick(self._emit_error_nt, system_error("EINVAL", "listen", None, None))
                 return self
             self._handle = handle
             self._setup_listen_handle(None, None, backlog_from_args)
@@ -174,7 +175,7 @@ class Server(EventEmitter):
             self.close()
 
         if signal.aborted:
-            next_tick(on_aborted)
+            self._next_tick(on_aborted)
         else:
             signal.once("abort", on_aborted)
             self.once("close", lambda *_: signal.removeListener("abort", on_aborted))
@@ -224,7 +225,7 @@ class Server(EventEmitter):
         if rval is None:
             rval = self._create_tcp(address, port, ipv6only, reuse_port)
         if isinstance(rval, OSError):
-            next_tick(self._emit_error_nt, system_error(rval, "listen", address, port))
+            self._next_tick(self._emit_error_nt, system_error(rval, "listen", address, port))
             return
         self._handle = rval
         self._setup_listen_handle(address, port, backlog)
@@ -235,7 +236,7 @@ class Server(EventEmitter):
             h.bind(path)
         except OSError as exc:
             h.close()
-            next_tick(self._emit_error_nt, system_error(exc, "listen", path, -1))
+            self._next_tick(self._emit_error_nt, system_error(exc, "listen", path, -1))
             return
         self._handle = h
         self._setup_listen_handle(path, -1, backlog)
@@ -248,11 +249,11 @@ class Server(EventEmitter):
         except OSError as exc:
             self._handle = None
             h.close()
-            next_tick(self._emit_error_nt, system_error(exc, "listen", address, port))
+            self._next_tick(self._emit_error_nt, system_error(exc, "listen", address, port))
             return
         if self._unref:
             h.unref()
-        next_tick(self._emit_listening)
+        self._next_tick(self._emit_listening)
 
     def _emit_error_nt(self, err) -> None:
         self.emit("error", err)
@@ -325,7 +326,7 @@ class Server(EventEmitter):
 
     def getConnections(self, cb: Callable) -> "Server":
         """``cb(None, count)`` on the next tick."""
-        next_tick(cb, None, self._connections)
+        self._next_tick(cb, None, self._connections)
         return self
 
     @property
@@ -396,7 +397,7 @@ class Server(EventEmitter):
     def _emit_close_if_drained(self) -> None:
         if self._handle is not None or self._connections:
             return
-        next_tick(self.emit, "close")
+        self._next_tick(self.emit, "close")
 
     async def aclose(self) -> None:
         """``await server.aclose()``: close() and wait for ``'close'`` (Symbol.asyncDispose)."""

@@ -4,7 +4,7 @@ The readable and writable halves follow Node 20's stream state machines
 (``internal/streams/readable.js`` / ``writable.js``) closely enough that the
 events come in Node's order: ``connect``, ``ready``, ``data``, ``end``,
 ``finish``, ``close(hadError)``, with ``'drain'`` after a ``write()`` that
-returned ``False``.  Deferred work uses :func:`nixloop.net_common.next_tick`
+returned ``False``.  Deferred work uses ``self._next_tick`` (:func:`nixloop.net_common.next_tick_method`)
 (``process.nextTick``).
 
 Hot path (echo): the stream handle calls the compiled base class (``SocketCore`` in
@@ -31,7 +31,6 @@ from .errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_INVALID_FD
 
 U = UNDEFINED
 from .net_writable import WritableSide
-from .net_common import next_tick
 from .net_connect import Attempts as _Attempts, auto_select_options as _auto_select_options
 
 __all__ = ["Socket", "Stream"]
@@ -210,7 +209,7 @@ class Socket(WritableSide, SocketCore):
         if signal is not None:
             _nc.validate_abort_signal(signal, "options.signal")
             if signal.aborted:
-                next_tick(self._on_abort, signal)
+                self._next_tick(self._on_abort, signal)
             else:
                 signal.once("abort", lambda *_: self._on_abort(signal))
 
@@ -328,7 +327,7 @@ class Socket(WritableSide, SocketCore):
         self.destroyed = True
         self._wfast = False
         if self._pending or self._end_cbs:
-            next_tick(self._error_buffer)
+            self._next_tick(self._error_buffer)
         self.connecting = False
         if self._attempts is not None:
             self._attempts.cancel()
@@ -348,11 +347,11 @@ class Socket(WritableSide, SocketCore):
             self._handle = None
             self._sockname = None
             if error is not None:
-                next_tick(self._emit_error_nt, error)
+                self._next_tick(self._emit_error_nt, error)
         else:
             if error is not None:
-                next_tick(self._emit_error_nt, error)
-            next_tick(self._emit_close_nt)
+                self._next_tick(self._emit_error_nt, error)
+            self._next_tick(self._emit_close_nt)
         srv = self._server
         if srv is not None:
             srv._connections -= 1
@@ -412,7 +411,7 @@ class Socket(WritableSide, SocketCore):
             raise ERR_MISSING_ARGS(["options", "port", "path"])
         if self.connecting:
             # Node tries again on the same handle: libuv answers EALREADY.
-            next_tick(self.destroy, system_error("EALREADY", "connect"))
+            self._next_tick(self.destroy, system_error("EALREADY", "connect"))
             return self
         if self.destroyed:
             self._reinit()
@@ -470,7 +469,7 @@ class Socket(WritableSide, SocketCore):
                 raise
         port = _nc.int32(port if port is not UNDEFINED else 0)
         if _nc.isIP(host):
-            next_tick(self._connect_if_connecting, host, port, local_address, local_port)
+            self._next_tick(self._connect_if_connecting, host, port, local_address, local_port)
             return
         self._host = host
         family = {"IPv4": 4, "IPv6": 6}.get(options.get("family"), options.get("family") or 0)
@@ -486,7 +485,7 @@ class Socket(WritableSide, SocketCore):
                 return
             if err is not None:
                 self.emit("lookup", err, None, None, host)
-                next_tick(self.destroy, err)
+                self._next_tick(self.destroy, err)
                 return
             for a in addresses:
                 self.emit("lookup", None, a["address"], a["family"], host)
@@ -504,7 +503,7 @@ class Socket(WritableSide, SocketCore):
             if err is None and not (isinstance(ip, str) and _nc.isIP(ip)):
                 err = ERR_INVALID_IP_ADDRESS(ip)
                 if self.connecting:
-                    next_tick(self.destroy, err)
+                    self._next_tick(self.destroy, err)
                 return
             done(err, None if err is not None else [{"address": ip, "family": fam}])
 

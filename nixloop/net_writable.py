@@ -15,7 +15,6 @@ from . import net_common as _nc
 from .errors import (ERR_INVALID_ARG_TYPE, ERR_SOCKET_CLOSED, ERR_STREAM_ALREADY_FINISHED,
                      ERR_STREAM_DESTROYED, ERR_STREAM_NULL_VALUES, ERR_STREAM_WRITE_AFTER_END,
                      node_error, system_error)
-from .net_common import next_tick
 from .net_readable import ReadableSide
 
 __all__ = ["WritableSide"]
@@ -33,7 +32,7 @@ class WritableSide(ReadableSide):
         if self._fin_received and self._ending and not from_end:
             err = node_error("EPIPE", "This socket has been ended by the other party")
             if cb is not None:
-                next_tick(cb, err)
+                self._next_tick(cb, err)
             self.destroy(err)
             return False
         if data is None:
@@ -51,7 +50,7 @@ class WritableSide(ReadableSide):
             err = ERR_STREAM_DESTROYED("write")
         if err is not None:
             if cb is not None:
-                next_tick(cb, err)
+                self._next_tick(cb, err)
             self._error_or_destroy(err)
             return False
         self._wlen += len(data)
@@ -94,7 +93,7 @@ class WritableSide(ReadableSide):
                 info = self._after_write_cbs
                 if info is None:
                     self._after_write_cbs = [cb]
-                    next_tick(self._after_write_tick)
+                    self._next_tick(self._after_write_tick)
                 else:
                     info.append(cb)
             elif self._ending:
@@ -125,7 +124,7 @@ class WritableSide(ReadableSide):
             self._errored = err
             self._wfast = False
         if sync:
-            next_tick(self._on_write_error, err, cb)
+            self._next_tick(self._on_write_error, err, cb)
         else:
             self._on_write_error(err, cb)
 
@@ -229,11 +228,11 @@ class WritableSide(ReadableSide):
             err = ERR_STREAM_DESTROYED("end")
         if cb is not None:
             if err is not None:
-                next_tick(cb, err)
+                self._next_tick(cb, err)
             elif self._errored is not None:
-                next_tick(cb, self._errored)
+                self._next_tick(cb, self._errored)
             elif self._finished:
-                next_tick(cb, None)
+                self._next_tick(cb, None)
             else:
                 self._end_cbs.append(cb)
         return self
@@ -282,7 +281,7 @@ class WritableSide(ReadableSide):
             self._error_or_destroy(err)
         elif self._need_finish():
             self.emit("prefinish")
-            next_tick(self._finish)
+            self._next_tick(self._finish)
 
     def _finish(self) -> None:
         if not self._need_finish():
