@@ -97,14 +97,19 @@ _HOW_TO_RUN = ("nixloop.net needs a running nixloop event loop: run your code wi
                "(nixloop.run(main()) works too)")
 
 
+_Loop = None     # nixloop.loop.Loop, imported on first use (nixloop.loop imports this module)
+
+
 def get_loop():
     """The running loop, which must be a nixloop loop (else a clear RuntimeError)."""
+    global _Loop
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         raise RuntimeError(_HOW_TO_RUN + "; no event loop is running") from None
-    from .loop import Loop
-    if not isinstance(loop, Loop):
+    if _Loop is None:
+        from .loop import Loop as _Loop
+    if not isinstance(loop, _Loop):
         raise RuntimeError(_HOW_TO_RUN + f"; the running loop is {type(loop).__module__}."
                            f"{type(loop).__name__}")
     return loop

@@ -127,6 +127,36 @@ class Socket(WritableSide, SocketCore):
     # EventEmitter's class-level default would hide the compiled slot; put the slot first.
     _events = SocketCore._events
 
+    # Per-instance state whose initial value is immutable starts as these class attributes
+    # (fewer stores per Socket; none of them is a SocketCore slot, see
+    # tests/net/test_socket_core.py).
+    connecting = False
+    _attempts = None  # net_connect.Attempts while trying several addresses
+    _host = None
+    _timeout_ms = 0
+    _peername = None
+    _sockname = None
+    _paused = None  # kPaused (pause() called)
+    _r_ended = False  # EOF pushed
+    _end_emitted = False
+    _readable_listening = False
+    _need_readable = False
+    _emitted_readable = False
+    _resume_scheduled = False
+    _corked = 0
+    _ending = False
+    _finished = False
+    _final_called = False
+    _after_write_cbs = None
+    _fin_received = False  # 'end' seen without allowHalfOpen: writeAfterFIN
+    _errored = None
+    _error_emitted = False
+    _close_emitted = False
+    _reset_on_close = False
+    server = None
+    _server = None
+    _onread_buf = None
+
     def __init__(self, options: Any = None) -> None:
         super().__init__()
         if isinstance(options, int) and not isinstance(options, bool):
@@ -142,14 +172,8 @@ class Socket(WritableSide, SocketCore):
             if not _nc.is_number(kaid):
                 raise ERR_INVALID_ARG_TYPE("options.keepAliveInitialDelay", "number", kaid)
             kaid = max(kaid, 0)
-        self.connecting = False
         self._handle = None
-        self._attempts = None           # net_connect.Attempts while trying several addresses
-        self._host = None
         self._timer = None
-        self._timeout_ms = 0
-        self._peername = None
-        self._sockname = None
         self.allowHalfOpen = bool(options.get("allowHalfOpen"))
         hwm = options.get("highWaterMark")
         self._rhwm = options.get("readableHighWaterMark", hwm if hwm is not None else DEFAULT_HWM)
@@ -158,41 +182,21 @@ class Socket(WritableSide, SocketCore):
         self._rbuf: collections.deque = collections.deque()
         self._rlen = 0
         self._flowing = None            # None: no mode yet, True: flowing, False: paused
-        self._paused = None             # kPaused (pause() called)
-        self._r_ended = False           # EOF pushed
-        self._end_emitted = False
         self._r_reading = False         # _read called and no push since
-        self._readable_listening = False
-        self._need_readable = False
-        self._emitted_readable = False
-        self._resume_scheduled = False
         self._decoder = None
         self._r_enabled = options.get("readable", True) is not False
         self._w_enabled = options.get("writable", True) is not False
         # writable state
         self._wlen = 0
         self._pending: list = []        # (bytes, cb) not given to the handle yet
-        self._corked = 0
-        self._ending = False
-        self._finished = False
-        self._final_called = False
         self._need_drain = False
         self._end_cbs: list = []
         self._bytes_dispatched = 0
         self._bytes_read = 0
-        self._after_write_cbs: list | None = None
-        self._fin_received = False      # 'end' seen without allowHalfOpen: writeAfterFIN
         # destroy state
         self.destroyed = False
-        self._errored = None
-        self._error_emitted = False
-        self._close_emitted = False
-        self._reset_on_close = False
-        self.server = None
-        self._server = None
         self._no_delay = bool(options.get("noDelay"))
         self._onread = _onread_option(options.get("onread"))
-        self._onread_buf = None
         self._keep_alive = bool(options.get("keepAlive"))
         self._ka_delay = int((kaid or 0) / 1000)
         handle = options.get("handle")
