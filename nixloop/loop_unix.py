@@ -3,8 +3,9 @@
 ``loop.create_seqpacket_server(protocol_factory, path, *, backlog=100, sock=None)`` ->
 :class:`SeqpacketServer` (an ``asyncio.AbstractServer``) and
 ``loop.create_seqpacket_connection(protocol_factory, path, *, sock=None)`` -> ``(transport,
-protocol)``. The transport is an ``asyncio.Transport`` whose every ``write(data)`` is one message
-and whose protocol receives whole messages:
+protocol)``. The transport has ``asyncio.Transport``'s API (it is compiled, in
+nixloop/unix_transport.pyx, and like the stream transports and uvloop's not a subclass of it);
+every ``write(data)`` is one message and the protocol receives whole messages:
 
 * ``protocol.message_received(data)``: one call per message, never merged or split (empty
   messages included). A protocol without ``message_received`` gets ``data_received(data)``
@@ -24,8 +25,8 @@ and whose protocol receives whole messages:
   as the socket module reports it), 'peercred' ((pid, uid, gid)), 'fd'.
 
 ``loop.create_datagram_endpoint(protocol_factory, local_addr=path, remote_addr=path,
-family=socket.AF_UNIX)`` (or ``sock=`` an AF_UNIX datagram socket) makes an
-``asyncio.DatagramTransport`` on a DgramHandle: ``datagram_received(data, addr)`` with ``addr``
+family=socket.AF_UNIX)`` (or ``sock=`` an AF_UNIX datagram socket) makes a transport with
+``asyncio.DatagramTransport``'s API on a DgramHandle: ``datagram_received(data, addr)`` with ``addr``
 the sender's path (None for an unbound sender, bytes for an abstract name, as the selector loop
 gives them), ``sendto(data, addr=None)`` queues on EAGAIN/ENOBUFS with flow control, errors of a
 queued send go to ``error_received``. Other families are not this module's: they raise

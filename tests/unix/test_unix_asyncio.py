@@ -77,6 +77,45 @@ def test_seqpacket_echo_and_stale_file(nloop, tmp_path, no_fd_leak):
     assert not os.path.exists(path)               # removed on close (cleanup_socket)
 
 
+def test_bursts_and_round_trips_alternate(nloop, tmp_path, no_fd_leak):
+    # The handle reads as many messages per readiness event as the last events found (one for a
+    # request/response peer, up to 32 for a pipelining one): bursts after round trips and round
+    # trips after bursts must all arrive whole and in order, empty messages included.
+    path = str(tmp_path / 'srv')
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_seqpacket_server(Echo, path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        sent = []
+
+        async def wait_for(n):
+            for _ in range(20000):
+                if len(pr.messages) >= n:
+                    return
+                await asyncio.sleep(0.001)
+            raise AssertionError(f'{len(pr.messages)} of {n} messages echoed')
+
+        for phase in range(3):
+            for i in range(600):                    # a burst of 600 messages written at once
+                m = b'%d-%d-' % (phase, i) * (i % 7)
+                sent.append(m)
+                tr.write(m)
+            await wait_for(len(sent))
+            for i in range(40):                     # round trips, one message in flight
+                m = b'rt%d-%d' % (phase, i)
+                sent.append(m)
+                tr.write(m)
+                await wait_for(len(sent))
+        tr.close()
+        await pr.lost
+        server.close()
+        await server.wait_closed()
+        return sent, pr.messages
+    sent, got = run(nloop, main())
+    assert got == sent
+
+
 def test_plain_protocol_data_received_gets_messages(nloop, tmp_path, no_fd_leak):
     path = str(tmp_path / 'p')
 
