@@ -50,6 +50,7 @@ come from nixloop._aliases.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket as _socket
 
@@ -271,7 +272,8 @@ class SeqpacketSocket(EventEmitter):
         self._connected = False
         self._need_drain = False
         self._end_cbs = []
-        handle.on_read = self._on_data
+        # each message goes from the handle straight to emit('data', message): no frame of ours
+        handle.on_read = functools.partial(self.emit, 'data')
         handle.on_fds = self._on_fds
         handle.on_eof = self._on_eof
         handle.on_error = self._on_error
@@ -280,9 +282,6 @@ class SeqpacketSocket(EventEmitter):
         handle.on_connect = self._on_connect
 
     # -- handle events ----------------------------------------------------------------------
-
-    def _on_data(self, data):
-        self.emit('data', data)
 
     def _on_fds(self, fds):
         if self._events.get('fds') is not None:
@@ -357,6 +356,19 @@ class SeqpacketSocket(EventEmitter):
     def write(self, buf, offset=0, length=None, cb=None, *, fds=None):
         """Send one message (buf[offset:offset+length]); fds: SCM_RIGHTS fds to send with it.
         Raises after destroy() or end(), as the peer."""
+        if (buf.__class__ is bytes and offset == 0 and length is None and cb is None
+                and fds is None and not self._destroyed and not self._ending):
+            # the common case (one whole bytes message, no callback), without the argument work
+            try:
+                if self._handle.write(buf):
+                    return True
+            except OSError as exc:
+                self._destroy(_node_error(exc, 'write'))
+                return False
+            if self._handle.write_queue_size >= _HIGH_WATER:
+                self._need_drain = True
+                return False
+            return True
         if callable(offset) and cb is None and length is None:
             cb, offset = offset, 0
         if self._destroyed:
