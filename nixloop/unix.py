@@ -40,9 +40,9 @@ Beyond any peer:
   closed. ``SeqpacketServer.listen({'fd': fd})`` serves on a listening SEQPACKET socket received
   that way, so several processes can serve one address.
 * ``peerCredentials()`` -> ``{'pid', 'uid', 'gid'}`` (SO_PEERCRED) on connected seqpacket sockets.
-* Linux note: a SEQPACKET socket that reads has SO_PASSCRED on (it is how an empty message is
-  told from end-of-stream); Linux therefore auto-binds an unbound client to an abstract name on
-  its first send. The ``'connection'`` peer path is taken at accept time and stays ``''``.
+* Linux note: a SEQPACKET socket that reads has SO_TIMESTAMP on (the kernel marks every message
+  it hands out, which is how an empty message is told from end-of-stream); it changes nothing
+  else, and an unbound client stays unbound (peer path ``''``).
 
 snake_case aliases (``get_internal_read_buffer_size``, ``send_to``, ``create_reuseport_fd``, ...)
 come from nixloop._aliases.

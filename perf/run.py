@@ -370,7 +370,7 @@ def build_c(env, uv_prefix):
 SEQPACKET_KINDS = {
     "seqpacket": ("nixloop/seqpacket", "seqpacket_echo.py"),  # loop.create_seqpacket_server
     "unixnet": ("nixloop/unix", "unixnet_echo.py"),           # the nixloop.unix facade
-    "cseqpacket": ("C/libuv seqpacket", None),                # perf/c/seqpacket_server.c --cred
+    "cseqpacket": ("C/libuv seqpacket", None),                # perf/c/seqpacket_server.c --tstamp
 }
 
 
@@ -392,7 +392,7 @@ class ServerSpec:
         """The server's argv. transport "seqpacket" is a Unix socket path for every server (a
         SEQPACKET socket for the seqpacket kinds, a stream socket for the others)."""
         if self.competitor == "c" and self.seqpacket:
-            return [C_SEQPACKET_SERVER, "--cred", address]
+            return [C_SEQPACKET_SERVER, "--tstamp", address]
         if self.competitor == "c":
             addr = ["tcp", "127.0.0.1", "0"] if transport == "tcp" else ["unix", address]
             return [C_SERVER] + addr

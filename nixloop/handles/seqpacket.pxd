@@ -7,7 +7,7 @@ cdef class UnixSocketHandle(UVHandle):
     cdef int _events                  # the uv_poll events being watched
     cdef bint _shutdown_pending       # shutdown(SHUT_WR) once the write queue is empty
     cdef bint _shut_wr
-    cdef bint _passcred_on
+    cdef bint _marks_on               # SO_TIMESTAMP set (see _mark_messages)
     cdef bint _retry_armed            # a timer retries the write queue / connect (no readiness)
     cdef object _wq                   # deque of (data, fds, token, dest) not yet sent
     cdef Py_ssize_t _write_bytes
@@ -35,6 +35,7 @@ cdef class UnixSocketHandle(UVHandle):
     cdef _do_reads(self)
     cdef int _read_one(self) except -1
     cdef int _ensure_rbuf(self) except -1
+    cdef int _mark_messages(self) except -1
     cdef int _write(self, object data, object fds, object token, object path) except -1
     cdef int _sendmsg(self, const char* ptr, Py_ssize_t length, object fds, object dest)
     cdef _flush(self, bint from_poll)

@@ -27,7 +27,7 @@ from libc.string cimport memcpy, strerror
 from cpython.mem cimport PyMem_RawRealloc
 import collections as _collections
 
-DEF _CBUF_WORDS = 256           # control buffer (size_t words): SCM_CREDENTIALS + 253 fds fit
+DEF _CBUF_WORDS = 256           # control buffer (size_t words): a timestamp + 253 fds fit
 DEF _MAX_SEND_FDS = 253         # SCM_MAX_FD
 DEF _READ_BATCH = 32            # messages read per readable event at most
 
@@ -303,13 +303,12 @@ cdef class UnixSocketHandle(UVHandle):
                             fds = []
                         for i in range(nfds):
                             fds.append(fdp[i])
-                        is_msg = 1
-                    elif cm.cmsg_type == sys_.SCM_CREDENTIALS:
-                        is_msg = 1
+                is_msg = 1
                 cm = sys_.CMSG_NXTHDR(&msg, cm)
         if n == 0 and not dgram and not is_msg:
             # recvmsg gives 0 both for an empty message and at the end of the stream; the
-            # credentials that SO_PASSCRED attaches to every message tell them apart.
+            # timestamp that SO_TIMESTAMP adds to every message handed out tells them apart
+            # (see _mark_messages).
             self.reading = 0
             self._update()
             if self.on_eof is not None:
@@ -352,27 +351,26 @@ cdef class UnixSocketHandle(UVHandle):
         if self.reading:
             return
         if self._type == sys_.SOCK_SEQPACKET:
-            self._passcred()
+            self._mark_messages()
         self._ensure_rbuf()
         self.reading = 1
         self._update()
 
-    def _passcred(self):
-        # Every received message then carries SCM_CREDENTIALS, which is how an empty message is
-        # told from end-of-stream (both make recvmsg return 0). Not before the socket is
-        # connected: Linux auto-binds an unbound socket that connects with SO_PASSCRED on, and
-        # the server would see an abstract name instead of '' as the peer.
+    cdef int _mark_messages(self) except -1:
+        # SO_TIMESTAMP: the kernel then adds a control message (a timestamp) to every message
+        # that recvmsg hands out, empty ones included, and none at end-of-stream, where recvmsg
+        # also returns 0. It is decided when a message is read (so it covers messages queued
+        # before this call) and costs the sender nothing. (SO_PASSCRED would do the same at
+        # more cost: credentials are taken per message when it is sent, and Linux auto-binds an
+        # unbound socket that connects with it on.) On AF_UNIX sockets it does not turn on the
+        # network stack's packet timestamping.
         cdef int one = 1
-        cdef sys_.sockaddr_un sa
-        cdef sys_.socklen_t salen = sizeof(sa)
-        if self._passcred_on:
-            return
-        if self.connecting or (not self.listening and sys_.getpeername(
-                self.fd, <sys_.sockaddr*>&sa, &salen) < 0 and sys_.errno == sys_.ENOTCONN):
-            return      # done by _connect_done
-        if sys_.setsockopt(self.fd, sys_.SOL_SOCKET, sys_.SO_PASSCRED, &one, sizeof(int)) < 0:
+        if self._marks_on:
+            return 0
+        if sys_.setsockopt(self.fd, sys_.SOL_SOCKET, sys_.SO_TIMESTAMP, &one, sizeof(int)) < 0:
             raise _unix_oserror(sys_.errno, 'setsockopt')
-        self._passcred_on = 1
+        self._marks_on = 1
+        return 0
 
     def read_stop(self):
         if not self.reading:
@@ -740,11 +738,6 @@ cdef class UnixSocketHandle(UVHandle):
     cdef _connect_done(self, object exc):
         self.connecting = 0
         self._retry_delay = 0.001
-        if exc is None and self._type == sys_.SOCK_SEQPACKET and self.reading:
-            try:
-                self._passcred()
-            except OSError as e:
-                exc = e
         self._update()
         if exc is None and (len(self._wq) or self._shutdown_pending):
             self._flush(False)

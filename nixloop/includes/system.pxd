@@ -111,6 +111,7 @@ cdef extern from "<sys/socket.h>" nogil:
     int SCM_RIGHTS
     int SCM_CREDENTIALS
     int SO_PASSCRED
+    int SO_TIMESTAMP
     int SO_PEERCRED
     int SOMAXCONN
     int MSG_TRUNC

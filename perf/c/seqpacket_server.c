@@ -7,9 +7,12 @@
  *
  *   seqpacket_server PATH          recv()/send(): the cheapest syscalls, but an empty message
  *                                  cannot be told from end-of-stream (both read as 0 bytes)
- *   seqpacket_server --cred PATH   what nixloop does: SO_PASSCRED on every connection and
- *                                  recvmsg() with a control buffer, so that a 0-byte read with
- *                                  credentials is an empty message and one without is EOF
+ *   seqpacket_server --cred PATH   SO_PASSCRED on every connection and recvmsg() with a
+ *                                  control buffer, so that a 0-byte read with credentials is
+ *                                  an empty message and one without is EOF
+ *   seqpacket_server --tstamp PATH the same with SO_TIMESTAMP (what nixloop does): the kernel
+ *                                  adds a timestamp to every message it hands out, and none at
+ *                                  EOF; unlike credentials it costs the sender nothing
  *
  * A message that does not fit the read buffer (MSG_TRUNC) closes the connection. When a reply
  * cannot be sent (EAGAIN) it is kept and the connection waits for POLLOUT before reading again.
@@ -43,7 +46,7 @@ typedef struct {
 static uv_loop_t *loop;
 static uv_poll_t server_poll;
 static int server_fd = -1;
-static int use_cred;
+static int use_cred;   /* 1: SO_PASSCRED, 2: SO_TIMESTAMP (see read_message) */
 static const char *unix_path;
 static char read_buf[READ_BUF_SIZE];
 static uv_signal_t sig_term, sig_int;
@@ -78,7 +81,7 @@ static ssize_t read_message(conn_t *c) {
     struct iovec iov = {read_buf, sizeof(read_buf)};
     union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(struct timeval))];
     } cbuf;
     struct msghdr msg;
     memset(&msg, 0, sizeof(msg));
@@ -177,7 +180,8 @@ static void on_server_poll(uv_poll_t *h, int status, int events) {
         if (fd < 0)
             return; /* EAGAIN, or an error to retry on the next readiness */
         int one = 1;
-        if (use_cred && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+        if (use_cred && setsockopt(fd, SOL_SOCKET, use_cred == 1 ? SO_PASSCRED : SO_TIMESTAMP,
+                                   &one, sizeof(one)) < 0) {
             close(fd);
             continue;
         }
@@ -212,9 +216,12 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cred") == 0) {
         use_cred = 1;
         argi++;
+    } else if (argc > 1 && strcmp(argv[1], "--tstamp") == 0) {
+        use_cred = 2;
+        argi++;
     }
     if (argi != argc - 1) {
-        fprintf(stderr, "usage: %s [--cred] PATH\n", argv[0]);
+        fprintf(stderr, "usage: %s [--cred | --tstamp] PATH\n", argv[0]);
         return 64;
     }
     unix_path = argv[argi];

@@ -116,6 +116,48 @@ def test_bursts_and_round_trips_alternate(nloop, tmp_path, no_fd_leak):
     assert got == sent
 
 
+def test_unbound_client_stays_unbound_and_eof_is_not_an_empty_message(nloop, tmp_path,
+                                                                       no_fd_leak):
+    # Empty messages are told from end-of-stream by the timestamp SO_TIMESTAMP puts on every
+    # message read (SO_PASSCRED, which would also do, makes Linux auto-bind an unbound client
+    # to an abstract name): the client stays unbound, the server sees '' as its peer, and the
+    # empty messages before the shutdown arrive before eof_received.
+    path = str(tmp_path / 'srv')
+    seen = {}
+
+    class Server(SeqpacketProtocol):
+        def connection_made(self, transport):
+            self.transport = transport
+            self.messages = []
+
+        def message_received(self, data):
+            self.messages.append(data)
+            seen['peername'] = self.transport.get_extra_info('peername')
+
+        def eof_received(self):
+            seen['messages'] = list(self.messages)
+            return False
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_seqpacket_server(Server, path)
+        tr, pr = await loop.create_seqpacket_connection(Collect, path)
+        for m in (b'', b'x', b'', b''):
+            tr.write(m)
+        while 'peername' not in seen:
+            await asyncio.sleep(0.001)
+        sockname = tr.get_extra_info('sockname')     # after sending
+        tr.write_eof()
+        await pr.lost
+        server.close()
+        await server.wait_closed()
+        return sockname
+    sockname = run(nloop, main())
+    assert seen['messages'] == [b'', b'x', b'', b'']
+    assert seen['peername'] == ''
+    assert sockname == ''
+
+
 def test_plain_protocol_data_received_gets_messages(nloop, tmp_path, no_fd_leak):
     path = str(tmp_path / 'p')
 
