@@ -6,8 +6,6 @@ cdef class StreamTransport(TransportBase):
     cdef object _waiter
     cdef bint _buffered
     cdef bint _is_unix
-    cdef bint _eof
-    cdef bint _paused_reading
     cdef bint _protocol_connected
     cdef bint _stream_closed
     cdef Py_ssize_t _conn_lost
@@ -24,4 +22,3 @@ cdef class StreamTransport(TransportBase):
     cdef _on_write_done(self, int status)
     cdef _on_shutdown(self, int status)
     cdef _on_stream_closed(self)
-    cdef _fatal_error(self, exc, str message)

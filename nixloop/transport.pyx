@@ -172,32 +172,15 @@ cdef class StreamTransport(TransportBase):
     def can_write_eof(self):
         return True
 
-    # -- reading control ------------------------------------------------------------------------
+    # -- reading control (pause/resume_reading are TransportBase's) ------------------------------
 
-    def pause_reading(self):
-        if self._closing or self._paused_reading:
-            return
-        self._paused_reading = 1
-        self._stream._read_stop()
-        if self._loop._debug:
-            _logger.debug('%r pauses reading', self)
-
-    def resume_reading(self):
-        if self._closing or not self._paused_reading:
-            return
-        self._paused_reading = 0
-        if self._protocol_connected:
+    cdef _reading(self, bint on):
+        if not on:
+            self._stream._read_stop()
+        elif self._protocol_connected:
             self._stream._read_start()
-        if self._loop._debug:
-            _logger.debug('%r resumes reading', self)
-
-    def is_reading(self):
-        return not self._paused_reading and not self._closing
 
     # -- closing --------------------------------------------------------------------------------
-
-    def is_closing(self):
-        return bool(self._closing)
 
     def close(self):
         if self._closing:
@@ -208,20 +191,7 @@ cdef class StreamTransport(TransportBase):
             self._conn_lost += 1
             self._loop._call_soon(self._call_connection_lost, (None,), None)
 
-    def abort(self):
-        self._force_close(None)
-
-    cdef _fatal_error(self, exc, str message):
-        if isinstance(exc, OSError):
-            if self._loop._debug:
-                _logger.debug('%r: %s', self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({
-                'message': message, 'exception': exc,
-                'transport': self, 'protocol': self._protocol})
-        self._force_close(exc)
-
-    def _force_close(self, exc):
+    cdef _force_close(self, exc):
         if self._conn_lost:
             return
         self._closing = 1

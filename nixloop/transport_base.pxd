@@ -5,6 +5,8 @@ cdef class TransportBase:
     cdef dict _extra
     cdef bint _closing
     cdef bint _protocol_paused
+    cdef bint _eof                    # write_eof() called
+    cdef bint _paused_reading
     cdef size_t _high_water
     cdef size_t _low_water
     cdef object __weakref__
@@ -12,3 +14,6 @@ cdef class TransportBase:
     cdef size_t _queued_bytes(self)
     cdef _maybe_pause_protocol(self)
     cdef _maybe_resume_protocol(self)
+    cdef _reading(self, bint on)
+    cdef _force_close(self, exc)
+    cdef _fatal_error(self, exc, str message)

@@ -1,9 +1,12 @@
 # TransportBase: what every compiled asyncio transport shares (the stream transport in
 # transport.pyx, the SEQPACKET and Unix-datagram transports in unix_transport.pyx): the
-# protocol, the server it belongs to, the extra-info dict, and asyncio's write flow control:
-# pause_writing() once the queued bytes pass the high-water mark, resume_writing() once they
-# are back at the low one (defaults 64 KiB / 16 KiB, as asyncio's). Subclasses say how many
-# bytes are queued (_queued_bytes). Included into _loop.pyx.
+# protocol, the server it belongs to, the extra-info dict, asyncio's write flow control
+# (pause_writing() once the queued bytes pass the high-water mark, resume_writing() once they
+# are back at the low one; defaults 64 KiB / 16 KiB, as asyncio's), pause/resume_reading, and
+# the fatal-error path (OSErrors logged in debug mode only, anything else to the loop's
+# exception handler, then _force_close). Subclasses say how many bytes are queued
+# (_queued_bytes), how to stop and start reading (_reading) and how to close at once
+# (_force_close). Included into _loop.pyx.
 
 
 cdef class TransportBase:
@@ -52,3 +55,48 @@ cdef class TransportBase:
 
     def get_protocol(self):
         return self._protocol
+
+    # -- reading control --------------------------------------------------------------------
+
+    cdef _reading(self, bint on):
+        pass
+
+    def pause_reading(self):
+        if self._closing or self._paused_reading:
+            return
+        self._paused_reading = 1
+        self._reading(0)
+        if self._loop._debug:
+            _logger.debug('%r pauses reading', self)
+
+    def resume_reading(self):
+        if self._closing or not self._paused_reading:
+            return
+        self._paused_reading = 0
+        self._reading(1)
+        if self._loop._debug:
+            _logger.debug('%r resumes reading', self)
+
+    def is_reading(self):
+        return not self._paused_reading and not self._closing
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def is_closing(self):
+        return bool(self._closing)
+
+    cdef _force_close(self, exc):
+        pass
+
+    def abort(self):
+        self._force_close(None)
+
+    cdef _fatal_error(self, exc, str message):
+        if isinstance(exc, OSError):
+            if self._loop._debug:
+                _logger.debug('%r: %s', self, message, exc_info=True)
+        else:
+            self._loop.call_exception_handler({
+                'message': message, 'exception': exc,
+                'transport': self, 'protocol': self._protocol})
+        self._force_close(exc)

@@ -39,8 +39,11 @@ cdef class UnixTransportBase(TransportBase):
     def get_write_buffer_size(self):
         return 0 if self._conn_lost else self._handle._write_bytes
 
-    def is_closing(self):
-        return bool(self._closing)
+    cdef _reading(self, bint on):
+        if on:
+            self._handle.read_start()
+        else:
+            self._handle.read_stop()
 
     cdef _call_connection_lost(self, exc):
         if self._conn_lost:
@@ -64,9 +67,6 @@ cdef class UnixTransportBase(TransportBase):
             return
         self._closing = 1
         self._call_connection_lost(exc)
-
-    def abort(self):
-        self._force_close(None)
 
     def get_extra_info(self, name, default=None):
         if name in self._extra:
@@ -235,22 +235,7 @@ cdef class SeqpacketTransport(UnixTransportBase):
     def can_write_eof(self):
         return True
 
-    # -- reading ----------------------------------------------------------------------------
-
-    def pause_reading(self):
-        if self._closing or self._paused_reading:
-            return
-        self._paused_reading = 1
-        self._handle.read_stop()
-
-    def resume_reading(self):
-        if self._closing or not self._paused_reading:
-            return
-        self._paused_reading = 0
-        self._handle.read_start()
-
-    def is_reading(self):
-        return not self._paused_reading and not self._closing
+    # -- reading (pause/resume_reading are TransportBase's) ---------------------------------
 
     def set_read_buffer_size(self, size):
         """Largest message accepted (0: the socket's SO_RCVBUF)."""
@@ -269,15 +254,6 @@ cdef class SeqpacketTransport(UnixTransportBase):
             self._handle.read_stop()
         if self._handle._closing or _queued_messages(self._handle) == 0:
             self._call_connection_lost(None)
-
-    cdef _fatal_error(self, exc, str message):
-        if isinstance(exc, OSError):
-            if self._loop._debug:
-                _logger.debug('%r: %s', self, message, exc_info=True)
-        else:
-            self._loop.call_exception_handler({'message': message, 'exception': exc,
-                                               'transport': self, 'protocol': self._protocol})
-        self._force_close(exc)
 
     def _live_extra(self, name, default):
         if name == 'sockname':
@@ -366,15 +342,12 @@ cdef class UnixDatagramTransport(UnixTransportBase):
         if _queued_messages(self._handle) == 0:
             self._call_connection_lost(None)
 
-    def abort(self):
-        self._closing = 1
-        self._call_connection_lost(None)
-
     cdef _fatal_error(self, exc, str message):
+        # every error goes to the handler here (a datagram endpoint has no read errors of its
+        # own: those are error_received's)
         self._loop.call_exception_handler({'message': message, 'exception': exc,
                                            'transport': self, 'protocol': self._protocol})
-        self._closing = 1
-        self._call_connection_lost(exc)
+        self._force_close(exc)
 
     def set_protocol(self, protocol):
         self._protocol = protocol
