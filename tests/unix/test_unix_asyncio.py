@@ -385,6 +385,44 @@ def test_unix_datagram_endpoint(nloop, tmp_path, no_fd_leak):
     assert isinstance(errors[0], FileNotFoundError)
 
 
+def test_unix_datagram_pause_and_resume_reading(nloop, tmp_path, no_fd_leak):
+    srv_path = str(tmp_path / 'ds')
+
+    class Collect(asyncio.DatagramProtocol):
+        def __init__(self):
+            self.got = []
+
+        def datagram_received(self, data, addr):
+            self.got.append(data)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        st, sp = await loop.create_datagram_endpoint(Collect, local_addr=srv_path,
+                                                     family=socket.AF_UNIX)
+        ct, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                    remote_addr=srv_path,
+                                                    family=socket.AF_UNIX)
+        st.pause_reading()
+        assert not st.is_reading()
+        ct.sendto(b'a')
+        ct.sendto(b'b')
+        await asyncio.sleep(0.05)
+        held = list(sp.got)
+        st.resume_reading()
+        assert st.is_reading()
+        for _ in range(2000):
+            if len(sp.got) == 2:
+                break
+            await asyncio.sleep(0.001)
+        st.close()
+        ct.close()
+        await asyncio.sleep(0)
+        return held, sp.got
+    held, got = run(nloop, main())
+    assert held == []
+    assert got == [b'a', b'b']
+
+
 def test_inet_datagram_not_ours(nloop):
     async def main():
         loop = asyncio.get_running_loop()
