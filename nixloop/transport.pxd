@@ -3,10 +3,8 @@ cdef class StreamTransport(TransportBase):
     cdef object _data_received
     cdef object _get_buffer_cb
     cdef object _buffer_updated_cb
-    cdef object _waiter
     cdef bint _buffered
     cdef bint _is_unix
-    cdef bint _protocol_connected
     cdef bint _stream_closed
     cdef Py_ssize_t _conn_lost
 

@@ -42,34 +42,6 @@ cdef class StreamTransport(TransportBase):
             self._buffer_updated_cb = None
         self._stream._buffered = self._buffered
 
-    # -- start ----------------------------------------------------------------------------------
-
-    def _start(self, waiter=None):
-        """Schedule connection_made, then start reading (and resolve `waiter`)."""
-        self._waiter = waiter
-        self._loop._call_soon(self._call_connection_made, (), None)
-
-    def _call_connection_made(self):
-        waiter = self._waiter
-        self._waiter = None
-        try:
-            if self._closing:
-                return
-            self._protocol_connected = 1
-            self._protocol.connection_made(self)
-            if not self._closing and not self._paused_reading:
-                self._stream._read_start()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            if waiter is not None and not waiter.done():
-                waiter.set_exception(exc)
-                waiter = None
-            self._fatal_error(exc, 'Fatal error: protocol.connection_made() call failed.')
-        finally:
-            if waiter is not None and not waiter.cancelled() and not waiter.done():
-                waiter.set_result(None)
-
     # -- events from the stream -----------------------------------------------------------------
 
     cdef _on_data(self, object data):

@@ -7,6 +7,7 @@ cdef class TransportBase:
     cdef bint _protocol_paused
     cdef bint _eof                    # write_eof() called
     cdef bint _paused_reading
+    cdef bint _protocol_connected     # connection_made() has been called
     cdef size_t _high_water
     cdef size_t _low_water
     cdef object __weakref__

@@ -5,8 +5,8 @@
 # are back at the low one; defaults 64 KiB / 16 KiB, as asyncio's), pause/resume_reading, and
 # the fatal-error path (OSErrors logged in debug mode only, anything else to the loop's
 # exception handler, then _force_close). Subclasses say how many bytes are queued
-# (_queued_bytes), how to stop and start reading (_reading) and how to close at once
-# (_force_close). Included into _loop.pyx.
+# (_queued_bytes), how to stop and start reading (_reading: only called to start once
+# connection_made has run) and how to close at once (_force_close). Included into _loop.pyx.
 
 
 cdef class TransportBase:
@@ -55,6 +55,31 @@ cdef class TransportBase:
 
     def get_protocol(self):
         return self._protocol
+
+    # -- start ------------------------------------------------------------------------------
+
+    def _start(self, waiter=None):
+        """Schedule connection_made, then start reading (and resolve `waiter`)."""
+        self._loop._call_soon(self._connection_made, (waiter,), None)
+
+    def _connection_made(self, waiter):
+        try:
+            if self._closing:
+                return
+            self._protocol_connected = 1
+            self._protocol.connection_made(self)
+            if not self._closing and not self._paused_reading:
+                self._reading(1)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(exc)
+                waiter = None
+            self._fatal_error(exc, 'Fatal error: protocol.connection_made() call failed.')
+        finally:
+            if waiter is not None and not waiter.cancelled() and not waiter.done():
+                waiter.set_result(None)
 
     # -- reading control --------------------------------------------------------------------
 

@@ -40,10 +40,10 @@ cdef class UnixTransportBase(TransportBase):
         return 0 if self._conn_lost else self._handle._write_bytes
 
     cdef _reading(self, bint on):
-        if on:
-            self._handle.read_start()
-        else:
+        if not on:
             self._handle.read_stop()
+        elif self._protocol_connected:
+            self._handle.read_start()
 
     cdef _call_connection_lost(self, exc):
         if self._conn_lost:
@@ -107,27 +107,6 @@ cdef class SeqpacketTransport(UnixTransportBase):
     def __repr__(self):
         state = 'closed' if self._conn_lost else ('closing' if self._closing else 'open')
         return f'<{type(self).__name__} fd={self._handle.fd} {state}>'
-
-    def _start(self, waiter=None):
-        self._loop._call_soon(self._connection_made, (waiter,), None)
-
-    def _connection_made(self, waiter):
-        try:
-            if self._closing:
-                return
-            self._protocol.connection_made(self)
-            if not self._closing and not self._paused_reading:
-                self._handle.read_start()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            if waiter is not None and not waiter.done():
-                waiter.set_exception(exc)
-                waiter = None
-            self._fatal_error(exc, 'Fatal error: protocol.connection_made() call failed.')
-        finally:
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -283,18 +262,6 @@ cdef class UnixDatagramTransport(UnixTransportBase):
     def __repr__(self):
         state = 'closed' if self._conn_lost else ('closing' if self._closing else 'open')
         return f'<{type(self).__name__} fd={self._handle.fd} {state}>'
-
-    def _start(self, waiter):
-        self._loop._call_soon(self._connection_made, (waiter,), None)
-
-    def _connection_made(self, waiter):
-        try:
-            self._protocol.connection_made(self)
-            if not self._closing:
-                self._handle.read_start()
-        finally:
-            if not waiter.done():
-                waiter.set_result(None)
 
     def _on_datagram(self, data, sender):
         if sender == '':
