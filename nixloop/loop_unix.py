@@ -62,13 +62,6 @@ def _check_loop(loop):
         raise RuntimeError('Event loop is closed')
 
 
-def _extra_name(name):
-    """A Unix name as the socket module reports it: abstract names as bytes."""
-    if isinstance(name, str) and name.startswith('\x00'):
-        return name.encode('utf-8', 'surrogateescape')
-    return name
-
-
 class SeqpacketProtocol(asyncio.BaseProtocol):
     """Base class for protocols of SEQPACKET transports: one message_received(data) per
     message; fds_received(fds) before the message that carried them; eof_received()."""

@@ -67,15 +67,7 @@ cdef class StreamTransport(TransportBase):
         self._stream._read_stop()
         if self._loop._debug:
             _logger.debug('%r received EOF', self)
-        try:
-            keep_open = self._protocol.eof_received()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, 'Fatal error: protocol.eof_received() call failed.')
-            return
-        if not keep_open:
-            self.close()
+        self._eof_received()
 
     cdef _on_read_error(self, exc):
         if isinstance(exc, RuntimeError) or not isinstance(exc, OSError):

@@ -15,6 +15,8 @@ cdef class TransportBase:
     cdef size_t _queued_bytes(self)
     cdef _maybe_pause_protocol(self)
     cdef _maybe_resume_protocol(self)
+    cdef _flow_callback(self, str name)
+    cdef _eof_received(self)
     cdef _reading(self, bint on)
     cdef _force_close(self, exc)
     cdef _fatal_error(self, exc, str message)

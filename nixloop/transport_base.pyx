@@ -18,26 +18,23 @@ cdef class TransportBase:
         if self._protocol_paused or self._queued_bytes() <= self._high_water:
             return
         self._protocol_paused = 1
-        try:
-            self._protocol.pause_writing()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            self._loop.call_exception_handler({
-                'message': 'protocol.pause_writing() failed',
-                'exception': exc, 'transport': self, 'protocol': self._protocol})
+        self._flow_callback('pause_writing')
 
     cdef _maybe_resume_protocol(self):
         if self._protocol_paused and self._queued_bytes() <= self._low_water:
             self._protocol_paused = 0
-            try:
-                self._protocol.resume_writing()
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:
-                self._loop.call_exception_handler({
-                    'message': 'protocol.resume_writing() failed',
-                    'exception': exc, 'transport': self, 'protocol': self._protocol})
+            self._flow_callback('resume_writing')
+
+    cdef _flow_callback(self, str name):
+        # protocol.pause_writing() / resume_writing(): an error goes to the loop's handler
+        try:
+            getattr(self._protocol, name)()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._loop.call_exception_handler({
+                'message': f'protocol.{name}() failed',
+                'exception': exc, 'transport': self, 'protocol': self._protocol})
 
     def set_write_buffer_limits(self, high=None, low=None):
         if high is None:
@@ -104,6 +101,20 @@ cdef class TransportBase:
 
     def is_reading(self):
         return not self._paused_reading and not self._closing
+
+    cdef _eof_received(self):
+        """The peer shut its side down: protocol.eof_received() (optional on a protocol),
+        and close unless it answers true."""
+        try:
+            eof_received = getattr(self._protocol, 'eof_received', None)
+            keep_open = eof_received() if eof_received is not None else False
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal error: protocol.eof_received() call failed.')
+            return
+        if not keep_open:
+            self.close()
 
     # -- closing ----------------------------------------------------------------------------
 

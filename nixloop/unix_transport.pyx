@@ -137,16 +137,7 @@ cdef class SeqpacketTransport(UnixTransportBase):
             self._fatal_error(exc, 'Fatal error: protocol.fds_received() call failed.')
 
     def _on_eof(self):
-        try:
-            eof_received = getattr(self._protocol, 'eof_received', None)
-            keep_open = eof_received() if eof_received is not None else False
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, 'Fatal error: protocol.eof_received() call failed.')
-            return
-        if not keep_open:
-            self.close()
+        self._eof_received()
 
     def _on_read_error(self, exc):
         self._fatal_error(exc, 'Fatal read error on seqpacket transport')
