@@ -2,6 +2,7 @@
 from libc.stdint cimport uint64_t
 from cpython.object cimport PyObject
 from .includes cimport uv
+from .includes cimport system as sys_
 
 
 cdef class Handle:
@@ -127,10 +128,12 @@ include "handles/pipe.pxd"
 include "handles/poll.pxd"
 include "handles/seqpacket.pxd"
 include "handles/dgram.pxd"
+include "handles/udp.pxd"
 include "handles/timer.pxd"
 include "handles/idle.pxd"
 include "handles/async_.pxd"
 include "transport_base.pxd"
 include "transport.pxd"
 include "unix_transport.pxd"
+include "udp_transport.pxd"
 include "net_core.pxd"

@@ -19,6 +19,7 @@ from asyncio.log import logger
 from ._loop import BaseLoop
 from .loop_sockets import SocketsMixin
 from .loop_streams import StreamsMixin
+from .loop_udp import UDPMixin
 from .loop_unix import UnixMixin
 
 __all__ = ['Loop']
@@ -361,7 +362,7 @@ _COMPLETE = 'the loop-completeness issue'
 
 class _NotYet:
     """Methods of asyncio.AbstractEventLoop that later issues add."""
-    for _name in ('create_datagram_endpoint', 'subprocess_exec', 'subprocess_shell',
+    for _name in ('subprocess_exec', 'subprocess_shell',
                   'connect_read_pipe', 'connect_write_pipe', 'sendfile', 'sock_sendfile',
                   'start_tls'):
         locals()[_name] = _not_yet(_name, _COMPLETE)
@@ -369,5 +370,5 @@ class _NotYet:
 
 
 class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
-           SocketsMixin, StreamsMixin, UnixMixin, _NotYet, asyncio.AbstractEventLoop):
+           SocketsMixin, StreamsMixin, UnixMixin, UDPMixin, _NotYet, asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

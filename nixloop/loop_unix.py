@@ -29,8 +29,8 @@ family=socket.AF_UNIX)`` (or ``sock=`` an AF_UNIX datagram socket) makes a trans
 ``asyncio.DatagramTransport``'s API on a DgramHandle: ``datagram_received(data, addr)`` with ``addr``
 the sender's path (None for an unbound sender, bytes for an abstract name, as the selector loop
 gives them), ``sendto(data, addr=None)`` queues on EAGAIN/ENOBUFS with flow control, errors of a
-queued send go to ``error_received``. Other families are not this module's: they raise
-NotImplementedError (the loop-completeness issue) unless a later mixin implements them.
+queued send go to ``error_received``. ``loop.create_datagram_endpoint`` itself is in
+nixloop/loop_udp.py, which sends the other families to UDP.
 
 Free functions with the loop as first argument (nixloop.unix re-exports them) work with any
 nixloop loop; :class:`UnixMixin` puts them on ``nixloop.Loop``.
@@ -52,7 +52,6 @@ __all__ = ['UnixMixin', 'SeqpacketProtocol', 'SeqpacketTransport', 'UnixDatagram
            'SeqpacketServer', 'create_seqpacket_server', 'create_seqpacket_connection',
            'create_unix_datagram_endpoint']
 
-_COMPLETE = 'the loop-completeness issue'
 
 
 def _check_loop(loop):
@@ -294,7 +293,8 @@ async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
 
 
 class UnixMixin:
-    """nixloop.Loop's SEQPACKET and Unix datagram methods (listed before _NotYet)."""
+    """nixloop.Loop's SEQPACKET methods (listed before _NotYet); create_datagram_endpoint for
+    AF_UNIX comes through nixloop.loop_udp.UDPMixin."""
 
     async def create_seqpacket_server(self, protocol_factory, path=None, *, backlog=100,
                                       sock=None, start_serving=True, cleanup_socket=True):
@@ -306,29 +306,3 @@ class UnixMixin:
     async def create_seqpacket_connection(self, protocol_factory, path=None, *, sock=None):
         """A SOCK_SEQPACKET connection (see nixloop.loop_unix)."""
         return await create_seqpacket_connection(self, protocol_factory, path, sock=sock)
-
-    async def create_datagram_endpoint(self, protocol_factory, local_addr=None,
-                                       remote_addr=None, *, family=0, proto=0, flags=0,
-                                       reuse_address=None, reuse_port=None,
-                                       allow_broadcast=None, sock=None):
-        """AF_UNIX datagram endpoints here; other families go to the next implementation."""
-        if family == socket.AF_UNIX or (sock is not None and sock.family == socket.AF_UNIX):
-            if reuse_port or allow_broadcast:
-                raise ValueError('reuse_port and allow_broadcast are not for AF_UNIX sockets')
-            return await create_unix_datagram_endpoint(self, protocol_factory, local_addr,
-                                                       remote_addr, sock=sock)
-        parent = super()
-        try:
-            result = parent.create_datagram_endpoint(
-                protocol_factory, local_addr, remote_addr, family=family, proto=proto,
-                flags=flags, reuse_port=reuse_port, allow_broadcast=allow_broadcast,
-                sock=sock)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return result
-        except NotImplementedError as exc:
-            if str(exc):
-                raise
-            raise NotImplementedError('nixloop: loop.create_datagram_endpoint() for '
-                                      f'non-AF_UNIX families is not implemented yet ({_COMPLETE})'
-                                      ) from None

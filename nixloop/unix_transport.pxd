@@ -1,14 +1,14 @@
-cdef class UnixTransportBase(TransportBase):
-    cdef UnixSocketHandle _handle
+cdef class PolledTransportBase(TransportBase):
+    cdef PolledSocketHandle _handle
     cdef bint _conn_lost
 
-    cdef _init(self, BaseLoop loop, UnixSocketHandle handle, protocol, server, extra)
+    cdef _init(self, BaseLoop loop, PolledSocketHandle handle, protocol, server, extra)
     cdef _call_connection_lost(self, exc)
 
 
-cdef class SeqpacketTransport(UnixTransportBase):
+cdef class SeqpacketTransport(PolledTransportBase):
     cdef object _fds_cb
 
 
-cdef class UnixDatagramTransport(UnixTransportBase):
+cdef class UnixDatagramTransport(PolledTransportBase):
     cdef object _address

@@ -13,18 +13,18 @@ cdef object _unix_extra_name(object name):
     return name
 
 
-cdef inline Py_ssize_t _queued_messages(UnixSocketHandle handle):
+cdef inline Py_ssize_t _queued_messages(PolledSocketHandle handle):
     return len(handle._wq) if handle._wq is not None else 0
 
 
-cdef class UnixTransportBase(TransportBase):
+cdef class PolledTransportBase(TransportBase):
     """Closing (connection_lost once, on the next iteration; the handle closed at once),
     get_extra_info (live names from _live_extra) and the queued-bytes count of flow control."""
 
     def __init__(self, *args):
         raise TypeError('transports are created by the loop')
 
-    cdef _init(self, BaseLoop loop, UnixSocketHandle handle, protocol, server, extra):
+    cdef _init(self, BaseLoop loop, PolledSocketHandle handle, protocol, server, extra):
         self._loop = loop
         self._handle = handle
         self._protocol = protocol
@@ -87,7 +87,7 @@ cdef class UnixTransportBase(TransportBase):
             self._handle.close()
 
 
-cdef class SeqpacketTransport(UnixTransportBase):
+cdef class SeqpacketTransport(PolledTransportBase):
     """An asyncio transport on a SeqpacketHandle: one write() is one message."""
 
     @staticmethod
@@ -237,11 +237,11 @@ cdef class SeqpacketTransport(UnixTransportBase):
         return default
 
 
-cdef class UnixDatagramTransport(UnixTransportBase):
+cdef class UnixDatagramTransport(PolledTransportBase):
     """asyncio.DatagramTransport on a DgramHandle (AF_UNIX SOCK_DGRAM)."""
 
     @staticmethod
-    def new(BaseLoop loop, DgramHandle handle, protocol, address=None, sock=None):
+    def new(BaseLoop loop, PolledSocketHandle handle, protocol, address=None, sock=None):
         cdef UnixDatagramTransport t = UnixDatagramTransport.__new__(UnixDatagramTransport)
         t._init(loop, handle, protocol, None, {'socket': sock} if sock is not None else None)
         t._address = address

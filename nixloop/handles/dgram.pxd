@@ -1,2 +1,2 @@
-cdef class DgramHandle(UnixSocketHandle):
+cdef class DgramHandle(PolledSocketHandle):
     pass

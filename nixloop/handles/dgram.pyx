@@ -1,10 +1,10 @@
-# DgramHandle: an AF_UNIX SOCK_DGRAM socket on UnixSocketHandle (handles/seqpacket.pyx): bind,
+# DgramHandle: an AF_UNIX SOCK_DGRAM socket on PolledSocketHandle (handles/seqpacket.pyx): bind,
 # send to a path (queued on EAGAIN/ENOBUFS until the socket can send again), receive with the
 # sender's path ('' for an unbound sender), optional connect (a default destination), buffer
 # sizes. Included into _loop.pyx after seqpacket.pyx.
 
 
-cdef class DgramHandle(UnixSocketHandle):
+cdef class DgramHandle(PolledSocketHandle):
     """An AF_UNIX SOCK_DGRAM socket: on_read(data, sender_path) per datagram."""
 
     @staticmethod

@@ -1,4 +1,4 @@
-cdef class UnixSocketHandle(UVHandle):
+cdef class PolledSocketHandle(UVHandle):
     cdef readonly int fd
     cdef readonly bint reading
     cdef readonly bint listening
@@ -43,9 +43,13 @@ cdef class UnixSocketHandle(UVHandle):
     cdef _do_shutdown(self)
     cdef _connect_attempt(self, bint first)
     cdef _connect_done(self, object exc)
+    cdef object _sender_name(self, sys_.sockaddr_storage* sa, sys_.socklen_t salen)
+    cdef bytes _dest_key(self, object path)
+    cdef int _dest_sockaddr(self, bytes dest, sys_.sockaddr_storage* sa, sys_.socklen_t* salen)
+    cdef object _dest_text(self, bytes dest)
     cdef _call(self, object cb, object arg)
     cdef _call2(self, object cb, object arg1, object arg2)
 
 
-cdef class SeqpacketHandle(UnixSocketHandle):
+cdef class SeqpacketHandle(PolledSocketHandle):
     pass

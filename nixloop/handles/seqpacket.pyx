@@ -1,7 +1,9 @@
-# Unix sockets that libuv has no handle for: SOCK_SEQPACKET (this file) and SOCK_DGRAM
-# (handles/dgram.pyx), both over UnixSocketHandle: a socket we create ourselves
-# (socket(AF_UNIX, type|SOCK_NONBLOCK|SOCK_CLOEXEC)), watched by a uv_poll_t, read with recvmsg and
-# written with sendmsg on readiness. Included into _loop.pyx.
+# Message sockets on a uv_poll_t: PolledSocketHandle (this file) and SOCK_SEQPACKET (this file),
+# AF_UNIX SOCK_DGRAM (handles/dgram.pyx) and UDP (handles/udp.pyx) over it. libuv has no handle
+# for the first two; UDP runs here too so that all datagram sockets share one read batch, write
+# queue and transport. A socket we create ourselves (socket(family, type|SOCK_NONBLOCK|
+# SOCK_CLOEXEC)), watched by a uv_poll_t, read with recvmsg and written with send/sendto/sendmsg
+# on readiness. Included into _loop.pyx.
 #
 # The handle owns the fd (closed by close(), right after uv_close() has taken it out of epoll) and
 # the uv_poll_t (freed in the close callback, as every handle). Callback API, shared by the asyncio
@@ -84,7 +86,7 @@ cdef object _unix_name_str(const sys_.sockaddr_un* sa, sys_.socklen_t salen):
 cdef void _cb_unix_poll(uv.uv_poll_t* h, int status, int events) noexcept nogil:
     nl_gil_acquire()
     with gil:
-        (<UnixSocketHandle>h.data)._on_poll(status, events)
+        (<PolledSocketHandle>h.data)._on_poll(status, events)
 
 
 cdef int _set_nonblock_cloexec(int fd) except -1:
@@ -97,7 +99,7 @@ cdef int _set_nonblock_cloexec(int fd) except -1:
     return 0
 
 
-cdef class UnixSocketHandle(UVHandle):
+cdef class PolledSocketHandle(UVHandle):
     """An AF_UNIX SOCK_SEQPACKET or SOCK_DGRAM socket on a uv_poll_t (see the module comment)."""
 
     cdef int _init_socket(self, BaseLoop loop, int fd, int type_) except -1:
@@ -257,7 +259,7 @@ cdef class UnixSocketHandle(UVHandle):
         cdef sys_.msghdr msg
         cdef sys_.iovec iov
         cdef size_t cbuf[_CBUF_WORDS]
-        cdef sys_.sockaddr_un addr
+        cdef sys_.sockaddr_storage addr
         cdef sys_.cmsghdr* cm
         cdef char* buf
         cdef ssize_t n
@@ -339,7 +341,7 @@ cdef class UnixSocketHandle(UVHandle):
                 for i in fds:
                     sys_.close(i)
         if dgram:
-            self._call2(self.on_read, data, _unix_name_str(&addr, msg.msg_namelen))
+            self._call2(self.on_read, data, self._sender_name(&addr, msg.msg_namelen))
         else:
             self._call(self.on_read, data)
         return 1
@@ -401,16 +403,24 @@ cdef class UnixSocketHandle(UVHandle):
         cdef sys_.iovec iov
         cdef size_t cbuf[_CBUF_WORDS]
         cdef sys_.cmsghdr* cm
-        cdef sys_.sockaddr_un sa
+        cdef sys_.sockaddr_storage sa
         cdef sys_.socklen_t salen = 0
         cdef int* fdp
         cdef Py_ssize_t i, nfds
         cdef ssize_t n
         cdef int err
-        if fds is None and dest is None:
-            # a plain message: send() skips sendmsg's msghdr and iovec copies
+        if dest is not None:
+            err = self._dest_sockaddr(<bytes>dest, &sa, &salen)
+            if err < 0:
+                return err
+        if fds is None:
+            # a plain message: send()/sendto() skip sendmsg's msghdr and iovec copies
             while True:
-                n = sys_.send(self.fd, ptr, <size_t>length, sys_.MSG_NOSIGNAL)
+                if dest is None:
+                    n = sys_.send(self.fd, ptr, <size_t>length, sys_.MSG_NOSIGNAL)
+                else:
+                    n = sys_.sendto(self.fd, ptr, <size_t>length, sys_.MSG_NOSIGNAL,
+                                    <sys_.sockaddr*>&sa, salen)
                 if n >= 0:
                     return 0
                 err = sys_.errno
@@ -422,9 +432,6 @@ cdef class UnixSocketHandle(UVHandle):
         msg.msg_iov = &iov
         msg.msg_iovlen = 1
         if dest is not None:
-            err = _unix_sockaddr(<bytes>dest, &sa, &salen)
-            if err < 0:
-                return err
             msg.msg_name = &sa
             msg.msg_namelen = salen
         if fds is not None:
@@ -447,6 +454,24 @@ cdef class UnixSocketHandle(UVHandle):
             if err != sys_.EINTR:
                 return -err
 
+    # Addresses of datagrams, overridden by UDPHandle (handles/udp.pyx): the sender as on_read
+    # reports it, the destination as it is queued (bytes), and the sockaddr sent to.
+
+    cdef object _sender_name(self, sys_.sockaddr_storage* sa, sys_.socklen_t salen):
+        return _unix_name_str(<sys_.sockaddr_un*>sa, salen)
+
+    cdef bytes _dest_key(self, object path):
+        cdef bytes dest = _unix_name_bytes(path)
+        if len(dest) > 108:
+            raise _unix_oserror(sys_.ENAMETOOLONG, 'send', path)
+        return dest
+
+    cdef int _dest_sockaddr(self, bytes dest, sys_.sockaddr_storage* sa, sys_.socklen_t* salen):
+        return _unix_sockaddr(dest, <sys_.sockaddr_un*>sa, salen)
+
+    cdef object _dest_text(self, bytes dest):
+        return dest.decode('utf-8', 'surrogateescape')
+
     def write(self, data, fds=None, token=None, path=None):
         """Send one message (`path`: the destination of a datagram). True when it was sent at
         once, False when it was queued (on_write_done(token, exc) follows). See the module
@@ -466,9 +491,7 @@ cdef class UnixSocketHandle(UVHandle):
         if self._shut_wr or self._shutdown_pending:
             raise _unix_oserror(32, 'write')     # EPIPE: after shutdown
         if path is not None:
-            dest = _unix_name_bytes(path)
-            if len(dest) > 108:
-                raise _unix_oserror(sys_.ENAMETOOLONG, 'send', path)
+            dest = self._dest_key(path)
         if fds is not None:
             fds = tuple(int(f) for f in fds)
             if len(fds) > _MAX_SEND_FDS:
@@ -544,7 +567,7 @@ cdef class UnixSocketHandle(UVHandle):
                 self._call2(self.on_write_done, entry[2], None)
                 continue
             exc = _unix_oserror(-err, 'write' if entry[3] is None else 'send',
-                                None if entry[3] is None else entry[3].decode('utf-8', 'surrogateescape'))
+                                None if entry[3] is None else self._dest_text(entry[3]))
             self._call2(self.on_write_done, entry[2], exc)
             if self._type == sys_.SOCK_SEQPACKET:
                 # A connection that refuses one message refuses the rest.
@@ -800,7 +823,7 @@ cdef class UnixSocketHandle(UVHandle):
         return f'<{type(self).__name__} {kind} fd={self.fd} {state}>'
 
 
-cdef class SeqpacketHandle(UnixSocketHandle):
+cdef class SeqpacketHandle(PolledSocketHandle):
     """An AF_UNIX SOCK_SEQPACKET socket: listen/accept, connect, whole-message reads/writes."""
 
     @staticmethod

@@ -22,6 +22,7 @@ cdef extern from "<sys/socket.h>" nogil:
     int SO_REUSEADDR
     int SO_REUSEPORT
     int SO_TYPE
+    int SO_DOMAIN
     int SO_RCVBUF
     int SO_SNDBUF
     int SHUT_WR
@@ -130,6 +131,8 @@ cdef extern from "<sys/socket.h>" nogil:
     ssize_t recvmsg(int fd, msghdr* msg, int flags)
     ssize_t sendmsg(int fd, const msghdr* msg, int flags)
     ssize_t send "send" (int fd, const void* buf, size_t n, int flags)
+    ssize_t sendto "sendto" (int fd, const void* buf, size_t n, int flags, const sockaddr* addr,
+                             socklen_t addrlen)
 
 cdef extern from "<fcntl.h>" nogil:
     int F_GETFL

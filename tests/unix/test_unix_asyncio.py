@@ -423,15 +423,6 @@ def test_unix_datagram_pause_and_resume_reading(nloop, tmp_path, no_fd_leak):
     assert got == [b'a', b'b']
 
 
-def test_inet_datagram_not_ours(nloop):
-    async def main():
-        loop = asyncio.get_running_loop()
-        with pytest.raises(NotImplementedError, match='loop-completeness'):
-            await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
-                                                local_addr=('127.0.0.1', 0))
-    run(nloop, main())
-
-
 def test_protocol_exception_fails_the_transport_and_reaches_the_handler(nloop, tmp_path,
                                                                           no_fd_leak):
     """message_received raising: the exception handler hears of it, the transport is closed

@@ -1,0 +1,132 @@
+# UDPHandle: an AF_INET/AF_INET6 SOCK_DGRAM socket on PolledSocketHandle (handles/seqpacket.pyx),
+# so UDP shares the datagram read batch, the EAGAIN/ENOBUFS write queue and the transport of Unix
+# datagram sockets. Addresses are tuples as the socket module writes them: on_read(data,
+# (host, port)) (IPv6: (host, port, flowinfo, scope_id)); write(data, path=(host, port)). A host
+# that is not numeric is resolved with the socket module's getaddrinfo, as socket.sendto() does.
+# Included into _loop.pyx after dgram.pyx.
+
+import socket as _udp_socket
+
+
+cdef class UDPHandle(PolledSocketHandle):
+    """A UDP socket: on_read(data, sender_address) per datagram."""
+
+    @staticmethod
+    def create(BaseLoop loop, int family):
+        """A new socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC)."""
+        cdef UDPHandle h = UDPHandle.__new__(UDPHandle)
+        cdef int fd
+        if family != sys_.AF_INET and family != sys_.AF_INET6:
+            raise ValueError(f'UDP needs AF_INET or AF_INET6, not {family}')
+        if loop._closed or not loop._internals_open:
+            raise RuntimeError('Event loop is closed')
+        fd = sys_.socket(family, sys_.SOCK_DGRAM | sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC, 0)
+        if fd < 0:
+            raise _unix_oserror(sys_.errno, 'socket')
+        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
+        h._family = family
+        return h
+
+    @staticmethod
+    def from_fd(BaseLoop loop, int fd):
+        """Wrap an existing AF_INET/AF_INET6 SOCK_DGRAM socket fd (owned by the handle from
+        now on, closed here on failure)."""
+        cdef UDPHandle h = UDPHandle.__new__(UDPHandle)
+        cdef int val = 0
+        cdef int dom = 0
+        cdef sys_.socklen_t vlen = sizeof(int)
+        try:
+            if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
+                raise _unix_oserror(sys_.errno, 'getsockopt')
+            vlen = sizeof(int)
+            if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_DOMAIN, &dom, &vlen) < 0:
+                raise _unix_oserror(sys_.errno, 'getsockopt')
+            if val != sys_.SOCK_DGRAM or (dom != sys_.AF_INET and dom != sys_.AF_INET6):
+                raise ValueError(f'fd {fd} is not an AF_INET/AF_INET6 SOCK_DGRAM socket')
+            _set_nonblock_cloexec(fd)
+        except BaseException:
+            sys_.close(fd)
+            raise
+        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
+        h._family = dom
+        return h
+
+    @property
+    def family(self):
+        return self._family
+
+    cdef object _sender_name(self, sys_.sockaddr_storage* sa, sys_.socklen_t salen):
+        if salen == 0:
+            return None
+        return sockaddr_to_tuple(<sys_.sockaddr*>sa)
+
+    cdef bytes _dest_key(self, object addr):
+        cdef sys_.sockaddr_storage ss
+        cdef int sslen = 0
+        cdef bytes dest
+        if addr == self._last_addr and type(addr) is tuple:
+            return self._last_dest
+        try:
+            sockaddr_from_tuple(self._family, addr, &ss, &sslen)
+        except ValueError:
+            # not numeric: resolve it the way socket.sendto() does (blocking, as there)
+            if not isinstance(addr, tuple) or len(addr) < 2:
+                raise TypeError(f'address must be a (host, port) tuple, not {addr!r}')
+            infos = _udp_socket.getaddrinfo(addr[0], addr[1], self._family,
+                                            _udp_socket.SOCK_DGRAM)
+            sockaddr_from_tuple(self._family, infos[0][4], &ss, &sslen)
+        dest = PyBytes_FromStringAndSize(<char*>&ss, sslen)
+        self._last_addr = addr
+        self._last_dest = dest
+        return dest
+
+    cdef int _dest_sockaddr(self, bytes dest, sys_.sockaddr_storage* sa, sys_.socklen_t* salen):
+        memcpy(sa, PyBytes_AS_STRING(dest), PyBytes_GET_SIZE(dest))
+        salen[0] = <sys_.socklen_t>PyBytes_GET_SIZE(dest)
+        return 0
+
+    cdef object _dest_text(self, bytes dest):
+        return sockaddr_to_tuple(<sys_.sockaddr*>PyBytes_AS_STRING(dest))
+
+    def send(self, data, addr=None, token=None):
+        """Send one datagram to `addr` (None: the connected peer); see write()."""
+        return self._write(data, None, token, addr) == 1
+
+    def bind(self, addr):
+        """Bind to a numeric (host, port) address."""
+        cdef sys_.sockaddr_storage ss
+        cdef int sslen = 0
+        self._ensure_alive()
+        sockaddr_from_tuple(self._family, addr, &ss, &sslen)
+        if sys_.bind(self.fd, <sys_.sockaddr*>&ss, <sys_.socklen_t>sslen) < 0:
+            raise _unix_oserror(sys_.errno, 'bind', addr)
+
+    def connect(self, addr):
+        """Set the default destination, a numeric (host, port) (synchronous for UDP)."""
+        cdef sys_.sockaddr_storage ss
+        cdef int sslen = 0
+        cdef int r
+        self._ensure_alive()
+        sockaddr_from_tuple(self._family, addr, &ss, &sslen)
+        while True:
+            r = sys_.connect(self.fd, <sys_.sockaddr*>&ss, <sys_.socklen_t>sslen)
+            if r == 0:
+                return
+            if sys_.errno != sys_.EINTR:
+                raise _unix_oserror(sys_.errno, 'connect', addr)
+
+    def getsockname(self):
+        cdef sys_.sockaddr_storage ss
+        cdef sys_.socklen_t sslen = sizeof(ss)
+        self._ensure_alive()
+        if sys_.getsockname(self.fd, <sys_.sockaddr*>&ss, &sslen) < 0:
+            raise _unix_oserror(sys_.errno, 'getsockname')
+        return sockaddr_to_tuple(<sys_.sockaddr*>&ss)
+
+    def getpeername(self):
+        cdef sys_.sockaddr_storage ss
+        cdef sys_.socklen_t sslen = sizeof(ss)
+        self._ensure_alive()
+        if sys_.getpeername(self.fd, <sys_.sockaddr*>&ss, &sslen) < 0:
+            raise _unix_oserror(sys_.errno, 'getpeername')
+        return sockaddr_to_tuple(<sys_.sockaddr*>&ss)

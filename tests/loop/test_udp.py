@@ -1,0 +1,324 @@
+"""loop.create_datagram_endpoint() for UDP, on every loop kind (loopback only)."""
+import asyncio
+import errno
+import socket
+import sys
+
+import pytest
+
+from nltest import uvloop_differs
+
+
+def run(loop, coro, timeout=20):
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+def has_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(('::1', 0))
+        return True
+    except OSError:
+        return False
+
+
+class Echo(asyncio.DatagramProtocol):
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.transport.sendto(data, addr)
+
+
+class Collect(asyncio.DatagramProtocol):
+    """Records datagrams, errors and the connection events, in order."""
+
+    def __init__(self):
+        self.events = []
+        self.datagrams = asyncio.Queue()
+        self.errors = asyncio.Queue()
+        self.lost = asyncio.get_event_loop().create_future()
+
+    def connection_made(self, transport):
+        self.events.append('made')
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.datagrams.put_nowait((data, addr))
+
+    def error_received(self, exc):
+        self.errors.put_nowait(exc)
+
+    def connection_lost(self, exc):
+        self.events.append(('lost', exc))
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+
+@pytest.mark.parametrize('host', ['127.0.0.1', '::1'])
+def test_echo_round_trips_and_addresses(loop, no_fd_leak, host):
+    if host == '::1' and not has_ipv6():
+        pytest.skip('no IPv6 loopback')
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+
+    async def main():
+        st, _ = await loop.create_datagram_endpoint(Echo, local_addr=(host, 0))
+        saddr = st.get_extra_info('sockname')
+        assert saddr[0] == host and saddr[1] > 0
+        assert st.get_extra_info('peername') is None
+        assert st.get_extra_info('socket').family == family
+        ct, cp = await loop.create_datagram_endpoint(Collect, local_addr=(host, 0))
+        caddr = ct.get_extra_info('sockname')
+        sizes = [0 if i == 0 else (i * 37) % 9000 for i in range(1, 150)] + [65507 - 40]
+        for i, size in enumerate(sizes):
+            payload = bytes([i % 256]) * size
+            ct.sendto(payload, saddr[:2])
+            data, addr = await cp.datagrams.get()
+            assert data == payload
+            assert addr[:2] == saddr[:2]
+        # a window of datagrams in flight: every one comes back (loopback does not drop 16)
+        for _ in range(10):
+            want = {f'msg {i}'.encode() for i in range(16)}
+            for m in want:
+                ct.sendto(m, saddr)
+            got = set()
+            for _ in want:
+                got.add((await cp.datagrams.get())[0])
+            assert got == want
+        assert ct.get_write_buffer_size() == 0
+        ct.close()
+        st.close()
+        assert await cp.lost is None
+        assert cp.events == ['made', ('lost', None)]
+        assert caddr[0] == host
+    run(loop, main())
+
+
+def test_connected_endpoint(loop, no_fd_leak):
+    async def main():
+        st, _ = await loop.create_datagram_endpoint(Echo, local_addr=('127.0.0.1', 0))
+        saddr = st.get_extra_info('sockname')
+        ct, cp = await loop.create_datagram_endpoint(Collect, remote_addr=saddr)
+        assert ct.get_extra_info('peername') == saddr
+        ct.sendto(b'one')
+        ct.sendto(b'two', saddr)
+        assert sorted([(await cp.datagrams.get())[0] for _ in range(2)]) == [b'one', b'two']
+        with pytest.raises(ValueError):
+            ct.sendto(b'x', ('127.0.0.1', saddr[1] + 1 if saddr[1] < 65535 else 1))
+        with pytest.raises(TypeError):
+            ct.sendto('not bytes')
+        # Nobody listens any more: the ICMP port-unreachable comes back as error_received.
+        st.close()
+        await asyncio.sleep(0.05)
+        ct.sendto(b'anyone?')
+        exc = await cp.errors.get()
+        assert isinstance(exc, ConnectionRefusedError)
+        assert not ct.is_closing()
+        ct.close()
+        await cp.lost
+    run(loop, main())
+
+
+def test_host_names_are_resolved(loop, no_fd_leak):
+    async def main():
+        st, _ = await loop.create_datagram_endpoint(Echo, local_addr=('localhost', 0),
+                                                    family=socket.AF_INET)
+        port = st.get_extra_info('sockname')[1]
+        ct, cp = await loop.create_datagram_endpoint(Collect, remote_addr=('localhost', port),
+                                                     family=socket.AF_INET)
+        assert ct.get_extra_info('peername') == ('127.0.0.1', port)
+        ct.sendto(b'hi')
+        assert (await cp.datagrams.get())[0] == b'hi'
+        ct.close()
+        st.close()
+        await asyncio.sleep(0)
+    run(loop, main())
+
+
+def test_sendto_resolves_host_names(loop_kind, loop, no_fd_leak):
+    uvloop_differs(loop_kind, 'sendto() refuses addresses that need a DNS lookup')
+
+    async def main():
+        st, sp = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+        port = st.get_extra_info('sockname')[1]
+        ut, up = await loop.create_datagram_endpoint(Collect, family=socket.AF_INET)
+        ut.sendto(b'by name', ('localhost', port))     # resolved as socket.sendto() does
+        assert (await sp.datagrams.get())[0] == b'by name'
+        ut.sendto(b'unknown', ('no-such-host.invalid', port))
+        assert isinstance(await up.errors.get(), socket.gaierror)
+        ut.close()
+        st.close()
+        await up.lost
+    run(loop, main())
+
+
+def test_given_socket(loop, no_fd_leak):
+    async def main():
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(('127.0.0.1', 0))
+        addr = sock.getsockname()
+        t, p = await loop.create_datagram_endpoint(Collect, sock=sock)
+        assert t.get_extra_info('sockname') == addr
+        assert t.get_extra_info('socket').fileno() == sock.fileno()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.sendto(b'to the given socket', addr)
+            data, sender = await p.datagrams.get()
+            assert data == b'to the given socket'
+            assert sender == ('127.0.0.1', peer.getsockname()[1])
+        t.close()
+        await p.lost
+        assert sock.fileno() == -1      # the transport owned it
+    run(loop, main())
+
+
+def test_bad_arguments(loop, no_fd_leak):
+    async def main():
+        with pytest.raises(ValueError):
+            await loop.create_datagram_endpoint(asyncio.DatagramProtocol)
+        with pytest.raises(TypeError):
+            await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                local_addr=('127.0.0.1', 0, 0, 0))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            with pytest.raises(ValueError, match='modifier'):
+                await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sock,
+                                                    local_addr=('127.0.0.1', 0))
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            with pytest.raises(ValueError):
+                await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sock)
+    run(loop, main())
+
+
+def test_reuse_address_is_refused(loop_kind, loop, no_fd_leak):
+    uvloop_differs(loop_kind, 'reuse_address is a parameter on 3.11+ too (ValueError)')
+
+    async def main():
+        # a TypeError on 3.11+ (no such parameter), a ValueError on 3.10
+        with pytest.raises(TypeError if sys.version_info >= (3, 11) else ValueError):
+            await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                local_addr=('127.0.0.1', 0),
+                                                reuse_address=True)
+    run(loop, main())
+
+
+def test_address_in_use(loop_kind, loop, no_fd_leak):
+    uvloop_differs(loop_kind, 'the bind error has no errno')
+
+    async def main():
+        t1, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                    local_addr=('127.0.0.1', 0))
+        port = t1.get_extra_info('sockname')[1]
+        with pytest.raises(OSError) as info:
+            await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                local_addr=('127.0.0.1', port))
+        assert info.value.errno == errno.EADDRINUSE
+        t1.close()
+        await asyncio.sleep(0)
+    run(loop, main())
+
+
+def test_reuse_port(loop, no_fd_leak):
+    async def main():
+        r1, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                    local_addr=('127.0.0.1', 0),
+                                                    reuse_port=True)
+        port = r1.get_extra_info('sockname')[1]
+        r2, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                    local_addr=('127.0.0.1', port),
+                                                    reuse_port=True)
+        assert r2.get_extra_info('sockname') == ('127.0.0.1', port)
+        r1.close()
+        r2.close()
+        await asyncio.sleep(0)
+    run(loop, main())
+
+
+def test_allow_broadcast(loop_kind, loop, no_fd_leak):
+    uvloop_differs(loop_kind, 'allow_broadcast still connects the socket to remote_addr')
+
+    async def main():
+        st, sp = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+        saddr = st.get_extra_info('sockname')
+        t, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                   remote_addr=saddr, allow_broadcast=True)
+        sock = t.get_extra_info('socket')
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST) == 1
+        # not connected: remote_addr only becomes the default destination
+        assert t.get_extra_info('peername') is None
+        t.sendto(b'default destination')
+        assert (await sp.datagrams.get())[0] == b'default destination'
+        t.close()
+        st.close()
+        await sp.lost
+    run(loop, main())
+
+
+def test_datagram_received_raising_reaches_the_handler(loop, no_fd_leak):
+    contexts = []
+    loop.set_exception_handler(lambda lp, ctx: contexts.append(ctx))
+
+    class Fails(Collect):
+        def datagram_received(self, data, addr):
+            if data == b'boom':
+                raise RuntimeError('boom')
+            super().datagram_received(data, addr)
+
+    async def main():
+        t, p = await loop.create_datagram_endpoint(Fails, local_addr=('127.0.0.1', 0))
+        addr = t.get_extra_info('sockname')
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.sendto(b'boom', addr)
+            peer.sendto(b'after', addr)
+            assert (await p.datagrams.get())[0] == b'after'
+        assert not t.is_closing()
+        t.close()
+        await p.lost
+    run(loop, main())
+    assert len(contexts) == 1
+    assert isinstance(contexts[0]['exception'], RuntimeError)
+
+
+def test_close_abort_and_sendto_after_close(loop, no_fd_leak):
+    async def main():
+        st, sp = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+        saddr = st.get_extra_info('sockname')
+        t, p = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+        t.sendto(b'last', saddr)
+        t.close()
+        assert t.is_closing()
+        t.sendto(b'ignored', saddr)
+        t.close()
+        assert await p.lost is None
+        assert p.events == ['made', ('lost', None)]
+        assert (await sp.datagrams.get())[0] == b'last'
+        st.abort()
+        assert await sp.lost is None
+        assert sp.datagrams.empty()
+    run(loop, main())
+
+
+def test_protocol_switch_and_pause_reading(nloop, no_fd_leak):
+    """nixloop extras (stdlib's selector datagram transport has no pause_reading)."""
+    loop = nloop
+
+    async def main():
+        t, p1 = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+        addr = t.get_extra_info('sockname')
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.sendto(b'', addr)
+            assert (await p1.datagrams.get())[0] == b''     # empty datagrams are datagrams
+            p2 = Collect()
+            t.set_protocol(p2)
+            assert t.get_protocol() is p2
+            t.pause_reading()
+            peer.sendto(b'held', addr)
+            await asyncio.sleep(0.05)
+            assert p2.datagrams.empty()
+            t.resume_reading()
+            assert (await p2.datagrams.get())[0] == b'held'
+            assert p1.datagrams.empty()
+            t.sendto(b'', peer.getsockname())
+            assert peer.recv(10) == b''
+        t.close()
+        await asyncio.sleep(0.01)
+        assert p2.events == [('lost', None)]
+    run(loop, main())
