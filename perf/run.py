@@ -374,13 +374,18 @@ SEQPACKET_KINDS = {
 }
 
 
+# The server kind of the UDP workloads: an asyncio.DatagramProtocol echo (udp_echo.py) on the
+# Python loops, Node.js dgram (node_echo.js --udp), the C server's uv_udp mode.
+UDP_KIND = "datagram"
+
+
 class ServerSpec:
     def __init__(self, competitor, kind):
         self.competitor = competitor
         self.kind = kind
         self.seqpacket = kind in SEQPACKET_KINDS
         if competitor == "node":
-            self.name = "node/net"
+            self.name = "node/dgram" if kind == UDP_KIND else "node/net"
         elif self.seqpacket:
             self.name = SEQPACKET_KINDS[kind][0]
         elif competitor == "c":
@@ -390,7 +395,17 @@ class ServerSpec:
 
     def command(self, transport, address):
         """The server's argv. transport "seqpacket" is a Unix socket path for every server (a
-        SEQPACKET socket for the seqpacket kinds, a stream socket for the others)."""
+        SEQPACKET socket for the seqpacket kinds, a stream socket for the others); "udp" binds
+        a UDP port on 127.0.0.1."""
+        if transport == "udp":
+            if self.competitor == "c":
+                return [C_SERVER, "udp", "127.0.0.1", "0"]
+            addr = ["--tcp", "127.0.0.1:0"]
+            if self.competitor == "node":
+                return [shutil.which("node") or "node", os.path.join(SERVERS, "node_echo.js"),
+                        "--udp"] + addr
+            return [sys.executable, os.path.join(SERVERS, "udp_echo.py"), "--loop",
+                    self.competitor] + addr
         if self.competitor == "c" and self.seqpacket:
             return [C_SEQPACKET_SERVER, "--tstamp", address]
         if self.competitor == "c":
@@ -430,9 +445,10 @@ class Workload:
         self.conns = conns
         self.kinds = kinds
         self.facades = facades
-        tname = {"tcp": "TCP", "unix": "Unix", "seqpacket": "SEQPACKET"}.get(transport, transport)
+        tname = {"tcp": "TCP", "unix": "Unix", "seqpacket": "SEQPACKET", "udp": "UDP"}.get(
+            transport, transport)
         # --only tokens that select this workload besides its id prefixes
-        self.groups = (group, "seqpacket") if transport == "seqpacket" else (group,)
+        self.groups = (group, transport) if transport in ("seqpacket", "udp") else (group,)
         if group == "echo":
             self.id = f"echo-{transport}-{fmt_size(size)}-c{conns}"
             self.title = f"echo {tname} {fmt_size(size)} x {conns} conn"
@@ -450,6 +466,12 @@ class Workload:
         return specs
 
     def _servers(self, env):
+        if self.transport == "udp":
+            # "conn" is a client UDP socket with one datagram in flight
+            specs = [ServerSpec(loop, UDP_KIND) for loop in PY_LOOPS]
+            if self.facades:
+                specs += [ServerSpec("node", UDP_KIND), ServerSpec("c", UDP_KIND)]
+            return specs
         if self.transport == "seqpacket":
             # Only nixloop has a SEQPACKET transport. The references run the same message size on
             # a Unix stream socket; the issue's target: nixloop/seqpacket >= uvloop/protocol.
@@ -481,6 +503,7 @@ def workloads_for(mode, idle_conns):
                 w.append(Workload("echo", t, size, 10))
         for size in (1 * KIB, 16 * KIB):
             w.append(Workload("echo", "seqpacket", size, 10))
+        w.append(Workload("echo", "udp", 1 * KIB, 10))
         w.append(Workload("connrate", "tcp", 64, 10))
         w.append(Workload("idle", "tcp", 64, idle_conns))
     else:
@@ -489,6 +512,7 @@ def workloads_for(mode, idle_conns):
                 w.append(Workload("echo", t, size, 10, kinds=PY_KINDS))
         for size in (1 * KIB, 16 * KIB):
             w.append(Workload("echo", "seqpacket", size, 10))
+            w.append(Workload("echo", "udp", size, 10))
         for conns in (1, 100):
             for size in (1 * KIB, 16 * KIB):
                 for t in ("tcp", "unix"):
@@ -536,6 +560,8 @@ def start_server(spec, transport, tmpdir, env, idx, timeout=15.0):
             return p, ["--tcp", parts[2]]
         if parts[1] == "seqpacket":
             return p, ["--unix", parts[2], "--seqpacket"]
+        if parts[1] == "udp":
+            return p, ["--tcp", parts[2], "--udp"]
         return p, ["--unix", parts[2]]
     CHILDREN.stop(p)
     if line.startswith("SKIP"):
@@ -1157,7 +1183,7 @@ def main(argv=None):
     g.add_argument("--quick", action="store_const", dest="mode", const="quick", help="the default")
     g.add_argument("--full", action="store_const", dest="mode", const="full")
     ap.add_argument("--only", default="", help="comma list: micro, emit, echo, seqpacket (the echo-seqpacket-* "
-                                                "workloads), connrate, idle, seqpacket-py (opt-in script "
+                                                "workloads), udp (echo-udp-*), connrate, idle, seqpacket-py (opt-in script "
                                                 "perf/bench_seqpacket.py), or a workload id prefix such as "
                                                 "echo-unix, echo-tcp-1KiB")
     ap.add_argument("--competitors", default="", help="comma list of asyncio,uvloop,nixloop,rloop,node,c "

@@ -6,6 +6,10 @@
 # Included into _loop.pyx after dgram.pyx.
 
 import socket as _udp_socket
+from libc.string cimport memcmp
+
+DEF _ADDR_CACHE = 16            # senders remembered (see _sender_name)
+DEF _ADDR_SLOT = 28             # sizeof(struct sockaddr_in6), the largest address kept
 
 
 cdef class UDPHandle(PolledSocketHandle):
@@ -55,15 +59,45 @@ cdef class UDPHandle(PolledSocketHandle):
     def family(self):
         return self._family
 
+    # A server answers the peers it hears from, so the handle remembers its last _ADDR_CACHE
+    # senders: a datagram from one of them gets the same (host, port) tuple object again (no
+    # inet_ntop, no new str), and sending to that very tuple finds its sockaddr by identity (no
+    # inet_pton). Tuples are immutable, so identity means the same address.
+
     cdef object _sender_name(self, sys_.sockaddr_storage* sa, sys_.socklen_t salen):
+        cdef int i
+        cdef char* slot
         if salen == 0:
             return None
-        return sockaddr_to_tuple(<sys_.sockaddr*>sa)
+        if salen > _ADDR_SLOT:
+            return sockaddr_to_tuple(<sys_.sockaddr*>sa)
+        for i in range(self._ca_n):
+            if self._ca_len[i] == salen and \
+                    memcmp(&self._ca_raw[i * _ADDR_SLOT], <const void*>sa, salen) == 0:
+                return <object>PyList_GET_ITEM(self._ca_tuple, i)
+        t = sockaddr_to_tuple(<sys_.sockaddr*>sa)
+        if self._ca_tuple is None:
+            self._ca_tuple = [None] * _ADDR_CACHE
+            self._ca_dest = [None] * _ADDR_CACHE
+        i = self._ca_next
+        self._ca_next = (i + 1) % _ADDR_CACHE
+        if self._ca_n < _ADDR_CACHE:
+            self._ca_n += 1
+        slot = &self._ca_raw[i * _ADDR_SLOT]
+        memcpy(slot, <const void*>sa, salen)
+        self._ca_len[i] = salen
+        self._ca_tuple[i] = t
+        self._ca_dest[i] = PyBytes_FromStringAndSize(slot, salen)
+        return t
 
     cdef bytes _dest_key(self, object addr):
         cdef sys_.sockaddr_storage ss
         cdef int sslen = 0
+        cdef int i
         cdef bytes dest
+        for i in range(self._ca_n):
+            if <object>PyList_GET_ITEM(self._ca_tuple, i) is addr:
+                return <bytes>PyList_GET_ITEM(self._ca_dest, i)
         if addr == self._last_addr and type(addr) is tuple:
             return self._last_dest
         try:

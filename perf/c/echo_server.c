@@ -1,14 +1,17 @@
 /*
  * echo_server.c - the "practical limit" competitor of the nixloop benchmark suite.
  *
- * A plain C echo server on the vendored libuv: one process, one loop, TCP or a Unix stream
- * socket. Every byte read is written straight back (uv_try_write first, uv_write for the rest).
+ * A plain C echo server on the vendored libuv: one process, one loop, TCP, a Unix stream
+ * socket or UDP. Every byte read is written straight back (uv_try_write first, uv_write for the
+ * rest); every UDP datagram goes back to its sender (uv_udp_try_send first, uv_udp_send when the
+ * socket cannot take it now).
  *
  *   echo_server tcp HOST PORT     (PORT 0 picks a free port)
+ *   echo_server udp HOST PORT
  *   echo_server unix PATH
  *
- * Prints one readiness line on stdout ("READY tcp 127.0.0.1:PORT" / "READY unix PATH") and exits
- * with status 0 on SIGTERM or SIGINT.
+ * Prints one readiness line on stdout ("READY tcp 127.0.0.1:PORT" / "READY udp 127.0.0.1:PORT" /
+ * "READY unix PATH") and exits with status 0 on SIGTERM or SIGINT.
  */
 #include <uv.h>
 
@@ -41,7 +44,8 @@ typedef struct {
 } write_req_t;
 
 static uv_loop_t *loop;
-static int use_tcp;
+static int use_tcp, use_udp;
+static uv_udp_t udp_server;
 static union {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
@@ -131,6 +135,35 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     }
 }
 
+typedef struct {
+    uv_udp_send_t req;
+    uv_buf_t buf;
+    char data[];
+} udp_send_t;
+
+static void on_udp_sent(uv_udp_send_t *req, int status) {
+    (void)status; /* a datagram that could not be sent is lost, as UDP allows */
+    free(req);
+}
+
+static void on_udp_read(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
+                        unsigned flags) {
+    (void)flags;
+    if (nread < 0 || from == NULL) /* an error, or nothing more to read for now */
+        return;
+    uv_buf_t b = uv_buf_init(buf->base, (unsigned int)nread);
+    int r = uv_udp_try_send(h, &b, 1, from);
+    if (r >= 0 || r != UV_EAGAIN)
+        return;
+    udp_send_t *s = malloc(sizeof(*s) + (size_t)nread);
+    if (!s)
+        return;
+    memcpy(s->data, buf->base, (size_t)nread);
+    s->buf = uv_buf_init(s->data, (unsigned int)nread);
+    if (uv_udp_send(&s->req, h, &s->buf, 1, from, on_udp_sent) < 0)
+        free(s);
+}
+
 static void on_connection(uv_stream_t *srv, int status) {
     if (status < 0) {
         fprintf(stderr, "echo_server: accept: %s\n", uv_strerror(status));
@@ -168,15 +201,16 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3 || (strcmp(argv[1], "tcp") == 0 && argc < 4)) {
-        fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH\n", argv[0]);
+    if (argc < 3 || ((strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "udp") == 0) && argc < 4)) {
+        fprintf(stderr, "usage: %s tcp HOST PORT | udp HOST PORT | unix PATH\n", argv[0]);
         return 64;
     }
     signal(SIGPIPE, SIG_IGN);
     loop = uv_default_loop();
     use_tcp = strcmp(argv[1], "tcp") == 0;
+    use_udp = strcmp(argv[1], "udp") == 0;
     int r;
-    if (use_tcp) {
+    if (use_tcp || use_udp) {
         struct sockaddr_storage ss;
         int port = atoi(argv[3]);
         if (uv_ip4_addr(argv[2], port, (struct sockaddr_in *)&ss) != 0 &&
@@ -184,10 +218,19 @@ int main(int argc, char **argv) {
             fprintf(stderr, "echo_server: bad address %s\n", argv[2]);
             return 64;
         }
-        if ((r = uv_tcp_init(loop, &server.tcp)) < 0)
-            die("uv_tcp_init", r);
-        if ((r = uv_tcp_bind(&server.tcp, (struct sockaddr *)&ss, 0)) < 0)
-            die("bind", r);
+        if (use_udp) {
+            if ((r = uv_udp_init(loop, &udp_server)) < 0)
+                die("uv_udp_init", r);
+            if ((r = uv_udp_bind(&udp_server, (struct sockaddr *)&ss, 0)) < 0)
+                die("bind", r);
+            if ((r = uv_udp_recv_start(&udp_server, on_alloc, on_udp_read)) < 0)
+                die("uv_udp_recv_start", r);
+        } else {
+            if ((r = uv_tcp_init(loop, &server.tcp)) < 0)
+                die("uv_tcp_init", r);
+            if ((r = uv_tcp_bind(&server.tcp, (struct sockaddr *)&ss, 0)) < 0)
+                die("bind", r);
+        }
     } else if (strcmp(argv[1], "unix") == 0) {
         unix_path = argv[2];
         unlink(unix_path);
@@ -199,7 +242,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "echo_server: unknown transport %s\n", argv[1]);
         return 64;
     }
-    if ((r = uv_listen(&server.stream, BACKLOG, on_connection)) < 0)
+    if (!use_udp && (r = uv_listen(&server.stream, BACKLOG, on_connection)) < 0)
         die("listen", r);
 
     uv_signal_init(loop, &sig_term);
@@ -207,19 +250,22 @@ int main(int argc, char **argv) {
     uv_signal_init(loop, &sig_int);
     uv_signal_start(&sig_int, on_signal, SIGINT);
 
-    if (use_tcp) {
+    if (use_tcp || use_udp) {
         struct sockaddr_storage name;
         int len = sizeof(name);
         char host[64];
-        uv_tcp_getsockname(&server.tcp, (struct sockaddr *)&name, &len);
+        if (use_udp)
+            uv_udp_getsockname(&udp_server, (struct sockaddr *)&name, &len);
+        else
+            uv_tcp_getsockname(&server.tcp, (struct sockaddr *)&name, &len);
         if (name.ss_family == AF_INET6) {
             struct sockaddr_in6 *a = (struct sockaddr_in6 *)&name;
             uv_ip6_name(a, host, sizeof(host));
-            printf("READY tcp %s:%d\n", host, ntohs(a->sin6_port));
+            printf("READY %s %s:%d\n", argv[1], host, ntohs(a->sin6_port));
         } else {
             struct sockaddr_in *a = (struct sockaddr_in *)&name;
             uv_ip4_name(a, host, sizeof(host));
-            printf("READY tcp %s:%d\n", host, ntohs(a->sin_port));
+            printf("READY %s %s:%d\n", argv[1], host, ntohs(a->sin_port));
         }
     } else {
         printf("READY unix %s\n", unix_path);

@@ -19,6 +19,10 @@
  * must equal the request's; a surplus reply of exactly S bytes would pass for the next request's.
  * An S-byte message must fit the socket's send buffer (net.core.wmem_default, ~208 KiB), else
  * send fails with EMSGSIZE, an error. connrate and idle modes work alike, message by message.
+ * --udp (with --tcp HOST:PORT, echo mode only): each "connection" is a UDP socket connected to the
+ * server, checked like a SEQPACKET one (one S-byte datagram out, exactly one S-byte datagram back).
+ * UDP may drop a datagram: a request with no reply after 200 ms is counted as "lost" and sent
+ * again (an echo that was only late then stands in for the resent one's).
  * Latency is measured per request (send of the first byte to receipt of the last byte) into a
  * log-linear histogram (32 sub-buckets per power of two, ~3% resolution).
  * CPU time of this process (getrusage) is reported for the measured window and for the whole run.
@@ -53,6 +57,7 @@
 
 #define RBUF_SIZE (256 * 1024)
 #define SEQ_HEAD 64 /* bytes of a SEQPACKET reply copied out and compared with the request */
+#define UDP_LOSS_NS 200000000ull /* a UDP request unanswered this long is lost: send it again */
 #define SUB_BITS 5
 #define SUB (1 << SUB_BITS)
 #define NBUCKETS (2 * SUB + 64 * SUB)
@@ -79,6 +84,8 @@ static int inflight_max = 64;
 static int spin;
 static int is_unix;
 static int seqpacket;
+static int udp;
+static int msgsock; /* seqpacket or udp: one request is one message */
 static struct sockaddr_storage addr;
 static socklen_t addrlen;
 static char target_desc[256];
@@ -89,7 +96,7 @@ static conn_t *conns;
 static char *sbuf, *rbuf;
 static uint64_t hist[NBUCKETS];
 static uint64_t hist_count, hist_sum, hist_max;
-static uint64_t requests, errors, connects, connect_retries;
+static uint64_t requests, errors, connects, connect_retries, lost;
 static int measuring;
 static int active_conns;
 
@@ -159,17 +166,18 @@ static double percentile_us(double p) {
 static void reset_stats(void) {
     memset(hist, 0, sizeof(hist));
     hist_count = hist_sum = hist_max = 0;
-    requests = errors = connects = connect_retries = 0;
+    requests = errors = connects = connect_retries = lost = 0;
 }
 
 static void usage(const char *p) {
     fprintf(stderr,
             "usage: %s (--tcp HOST:PORT | --unix PATH) [--mode echo|connrate|idle] [-c CONNS]\n"
             "          [-s SIZE] [-d SECONDS] [-w WARMUP] [--timeout S] [--hold S]\n"
-            "          [--max-requests N] [--inflight N] [--spin] [--seqpacket]\n"
+            "          [--max-requests N] [--inflight N] [--spin] [--seqpacket | --udp]\n"
             "  --spin: poll epoll without blocking (lower latency, always 100%% CPU)\n"
             "  --seqpacket: with --unix, use SOCK_SEQPACKET sockets: a request is one S-byte\n"
-            "               message, the reply must be one message of exactly S bytes\n",
+            "               message, the reply must be one message of exactly S bytes\n"
+            "  --udp: with --tcp, echo mode: the same over connected UDP sockets\n",
             p);
     exit(64);
 }
@@ -250,11 +258,11 @@ static void conn_drop(conn_t *c) {
 
 /* Start a non-blocking connect. Returns 0 when started or done, -1 on a hard error. */
 static int conn_start(conn_t *c, uint64_t now) {
-    int type = seqpacket ? SOCK_SEQPACKET : SOCK_STREAM;
+    int type = seqpacket ? SOCK_SEQPACKET : udp ? SOCK_DGRAM : SOCK_STREAM;
     int fd = socket(addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    if (!is_unix) {
+    if (!is_unix && !udp) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
@@ -292,7 +300,7 @@ static void do_send(conn_t *c) {
         ssize_t r = send(c->fd, sbuf + c->sent, msg_size - c->sent, MSG_NOSIGNAL);
         if (r > 0) {
             c->sent += (size_t)r;
-            if (seqpacket && c->sent != msg_size) {
+            if (msgsock && c->sent != msg_size) {
                 errors++; /* a message is sent whole or not at all: anything else is an error */
                 conn_drop(c);
                 return;
@@ -342,8 +350,8 @@ static void on_readable(conn_t *c, uint64_t now) {
         /* rbuf is RBUF_SIZE long, so this is safe whether or not the kernel copies. SEQPACKET:
          * only the first `head` bytes are copied out, the kernel discards the rest of the message
          * and (MSG_TRUNC) still returns its full length. */
-        ssize_t r = recv(c->fd, rbuf, seqpacket ? head : RBUF_SIZE, MSG_TRUNC);
-        if (r > 0 && seqpacket) {
+        ssize_t r = recv(c->fd, rbuf, msgsock ? head : RBUF_SIZE, MSG_TRUNC);
+        if (r > 0 && msgsock) {
             /* one message: exactly our S bytes back, starting with what we sent */
             if ((size_t)r != msg_size || c->sent < msg_size || memcmp(rbuf, sbuf, head) != 0) {
                 errors++; /* not the echo of our one message */
@@ -441,14 +449,15 @@ static void print_result(const char *mode_name, double wall, double cu, double c
            "\"latency_us\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, "
            "\"max\": %.3f, \"mean\": %.3f, \"count\": %llu}, "
            "\"cpu_user_s\": %.6f, \"cpu_sys_s\": %.6f, \"cpu_share\": %.4f, "
-           "\"total_wall_s\": %.6f, \"total_cpu_s\": %.6f, \"active_connections\": %d%s}\n",
+           "\"total_wall_s\": %.6f, \"total_cpu_s\": %.6f, \"active_connections\": %d, "
+           "\"lost\": %llu%s}\n",
            mode_name, target_desc, nconns, msg_size, wall, (unsigned long long)requests, rps, mib,
            (unsigned long long)errors, (unsigned long long)connects,
            (unsigned long long)connect_retries, percentile_us(50), percentile_us(90),
            percentile_us(99), percentile_us(99.9), hist_max / 1000.0,
            hist_count ? (double)hist_sum / hist_count / 1000.0 : 0.0,
            (unsigned long long)hist_count, cu, cs, wall > 0 ? (cu + cs) / wall : 0, total_wall,
-           total_cpu, active_conns, extra_idle ? ", \"idle\": true" : "");
+           total_cpu, active_conns, (unsigned long long)lost, extra_idle ? ", \"idle\": true" : "");
     fflush(stdout);
 }
 
@@ -512,6 +521,8 @@ int main(int argc, char **argv) {
             max_requests = strtoull(v, NULL, 10);
         } else if (!strcmp(a, "--seqpacket")) {
             seqpacket = 1;
+        } else if (!strcmp(a, "--udp")) {
+            udp = 1;
         } else if (!strcmp(a, "--spin")) {
             spin = 1;
         } else if (!strcmp(a, "--inflight")) {
@@ -522,8 +533,12 @@ int main(int argc, char **argv) {
         }
     }
     if (!have_target || nconns <= 0 || nconns > 1000000 || msg_size == 0 || msg_size > (64u << 20) ||
-        duration <= 0 || warmup < 0 || inflight_max <= 0 || (seqpacket && !is_unix))
+        duration <= 0 || warmup < 0 || inflight_max <= 0 || (seqpacket && !is_unix) ||
+        (udp && (is_unix || seqpacket || mode != MODE_ECHO || msg_size > 65507)))
         usage(argv[0]);
+    msgsock = seqpacket || udp;
+    if (udp) /* "tcp:HOST:PORT" -> "udp:HOST:PORT" */
+        memcpy(target_desc, "udp", 3);
     if (seqpacket) /* the result's "target" says which socket type was used: seqpacket:PATH */
         snprintf(target_desc, sizeof(target_desc), "seqpacket:%s",
                  ((struct sockaddr_un *)&addr)->sun_path);
@@ -668,9 +683,17 @@ int main(int argc, char **argv) {
             fprintf(stderr, "loadgen: no progress for %.1f s\n", timeout_s);
             break;
         }
-        /* retries and replacement of dropped connections (bounded by nconns per pass) */
+        /* retries and replacement of dropped connections, resends of lost UDP requests
+         * (bounded by nconns per pass) */
         for (int i = 0; i < nconns; i++) {
             conn_t *c = &conns[i];
+            if (udp && c->state == ST_ACTIVE && c->sent == msg_size && now - c->t0 > UDP_LOSS_NS) {
+                lost++;
+                c->sent = c->rcvd = 0;
+                c->t0 = now;
+                do_send(c);
+                continue;
+            }
             if ((c->state == ST_RETRY && now >= c->retry_at) ||
                 (c->state == ST_FREE && mode == MODE_CONNRATE)) {
                 if (conn_start(c, now) < 0)

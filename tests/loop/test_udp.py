@@ -322,3 +322,31 @@ def test_protocol_switch_and_pause_reading(nloop, no_fd_leak):
         await asyncio.sleep(0.01)
         assert p2.events == [('lost', None)]
     run(loop, main())
+
+
+def test_many_peers_get_their_own_replies(loop, no_fd_leak):
+    """More peers than nixloop's sender cache holds (16), in rounds: every reply reaches the
+    peer that sent the request, also after its cache entry was reused."""
+    async def main():
+        st, _ = await loop.create_datagram_endpoint(Echo, local_addr=('127.0.0.1', 0))
+        saddr = st.get_extra_info('sockname')
+        peers = []
+        for i in range(40):
+            t, p = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+            peers.append((t, p))
+        for rnd in range(3):
+            for i, (t, _) in enumerate(peers):
+                t.sendto(f'{rnd}:{i}'.encode(), saddr)
+            for i, (t, p) in enumerate(peers):
+                data, addr = await p.datagrams.get()
+                assert data == f'{rnd}:{i}'.encode()
+                assert addr == saddr
+        # an equal tuple that is not the one received is a destination too
+        t, p = peers[0]
+        t.sendto(b'copy', (str(saddr[0]), int(saddr[1])))
+        assert (await p.datagrams.get())[0] == b'copy'
+        for t, _ in peers:
+            t.close()
+        st.close()
+        await peers[-1][1].lost
+    run(loop, main())
