@@ -19,6 +19,8 @@ from asyncio.log import logger
 from ._loop import BaseLoop
 from .loop_sockets import SocketsMixin
 from .loop_streams import StreamsMixin
+from .loop_pipes import PipesMixin
+from .loop_subprocess import SubprocessMixin
 from .loop_udp import UDPMixin
 from .loop_unix import UnixMixin
 
@@ -90,6 +92,7 @@ class _Scheduling:
             executor.shutdown(wait=False)
         self._remove_all_signal_handlers()
         self._close_polls()
+        self._cancel_exit_watches()     # after the polls: their pidfds can be closed now
         self._close_uv()
 
     def __del__(self):
@@ -362,13 +365,12 @@ _COMPLETE = 'the loop-completeness issue'
 
 class _NotYet:
     """Methods of asyncio.AbstractEventLoop that later issues add."""
-    for _name in ('subprocess_exec', 'subprocess_shell',
-                  'connect_read_pipe', 'connect_write_pipe', 'sendfile', 'sock_sendfile',
-                  'start_tls'):
+    for _name in ('sendfile', 'sock_sendfile', 'start_tls'):
         locals()[_name] = _not_yet(_name, _COMPLETE)
     del _name
 
 
 class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
-           SocketsMixin, StreamsMixin, UnixMixin, UDPMixin, _NotYet, asyncio.AbstractEventLoop):
+           SocketsMixin, StreamsMixin, UnixMixin, UDPMixin, PipesMixin, SubprocessMixin, _NotYet,
+           asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

@@ -73,7 +73,10 @@ EVENTS_ONLY = [P + 'test_events.' + c + '.*' for c in (
         'test_signal_handling_while_selecting', 'test_signal_handling_args',
         'test_timeout_rounding')]
 
-CASES = [(m, None) for m in CORE_MODULES] + [('test_events', EVENTS_ONLY)]
+# test_subprocess: loop.subprocess_exec/_shell and the pipe transports (nixloop/loop_subprocess.py,
+# nixloop/loop_pipes.py), whole.
+CASES = [(m, None) for m in CORE_MODULES] + [('test_events', EVENTS_ONLY),
+                                             ('test_subprocess', None)]
 
 # Generous per-module limits (seconds); the suite normally takes a fraction of them.
 MODULE_TIMEOUT = {'test_tasks': 150}
