@@ -13,11 +13,14 @@ Benchmarks:
   future         in one task: fut = loop.create_future(); loop.call_soon(fut.set_result, None);
                  await fut; ops = futures created, resolved and awaited
   threadsafe     another thread calls loop.call_soon_threadsafe(cb) in a loop; ops = callbacks run
+  spawn          4 tasks each running `true` with asyncio.create_subprocess_exec (no pipes) and
+                 awaiting its exit, again and again; ops = children started and reaped
 """
 
 import argparse
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -28,7 +31,7 @@ import asyncio  # noqa: E402
 
 from _common import LOOPS, Skip, make_loop  # noqa: E402
 
-BENCHES = ("call_soon", "call_later", "sleep0", "future", "threadsafe")
+BENCHES = ("call_soon", "call_later", "sleep0", "future", "threadsafe", "spawn")
 CHECK_EVERY = 1024  # ops between clock reads
 
 
@@ -138,6 +141,26 @@ def run_threadsafe(loop, seconds, max_ops):
     return state["n"], time.perf_counter() - t0
 
 
+def run_spawn(loop, seconds, max_ops, concurrency=4):
+    true = shutil.which("true") or "/bin/true"
+    state = {"n": 0}
+    deadline = time.perf_counter() + seconds
+
+    async def worker():
+        while time.perf_counter() < deadline and state["n"] < max_ops:
+            proc = await asyncio.create_subprocess_exec(true)
+            if await proc.wait() != 0:
+                raise RuntimeError(f"{true} exited with {proc.returncode}")
+            state["n"] += 1
+
+    async def main():
+        await asyncio.gather(*[worker() for _ in range(concurrency)])
+
+    t0 = time.perf_counter()
+    loop.run_until_complete(main())
+    return state["n"], time.perf_counter() - t0
+
+
 def run_one(loop, bench, seconds, max_ops):
     if bench in ("call_soon", "call_later"):
         return run_chain(loop, bench, seconds, max_ops)
@@ -147,6 +170,8 @@ def run_one(loop, bench, seconds, max_ops):
         return run_future(loop, seconds, max_ops)
     if bench == "threadsafe":
         return run_threadsafe(loop, seconds, max_ops)
+    if bench == "spawn":
+        return run_spawn(loop, seconds, max_ops)
     raise ValueError(bench)
 
 

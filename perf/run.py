@@ -62,13 +62,14 @@ def client_bound(lg, srv) -> bool:
         return False
     return srv is None or srv < SERVER_BOUND
 
-MICRO_BENCHES = ("call_soon", "call_later", "sleep0", "future", "threadsafe")
+MICRO_BENCHES = ("call_soon", "call_later", "sleep0", "future", "threadsafe", "spawn")
 MICRO_LABELS = {
     "call_soon": "chained call_soon",
     "call_later": "chained call_later(0)",
     "sleep0": "sleep(0) switches, 100 tasks",
     "future": "future create/resolve/await",
     "threadsafe": "call_soon_threadsafe from a thread",
+    "spawn": "subprocess spawn+wait (`true`, 4 at a time)",
 }
 
 

@@ -10,6 +10,7 @@ It prints exactly one status line on stdout and flushes it:
     READY unix /tmp/x/s.sock
     READY seqpacket /tmp/x/s.sock  a Unix SOCK_SEQPACKET server (seqpacket_echo.py, unixnet_echo.py):
                                    the harness drives it with loadgen --unix PATH --seqpacket
+    READY udp 127.0.0.1:40123      a UDP server (udp_echo.py, given --tcp): loadgen --tcp ADDR --udp
     SKIP <reason>                  the loop lacks something the server needs (exit status 3)
 
 and then serves until SIGTERM/SIGINT, on which it exits with status 0.
