@@ -192,28 +192,22 @@ class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
         self._maybe_pause_protocol()
 
     def _maybe_pause_protocol(self):
-        if self._protocol_paused or len(self._buffer) <= self._high_water:
-            return
-        self._protocol_paused = True
-        try:
-            self._protocol.pause_writing()
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._loop.call_exception_handler({'message': 'protocol.pause_writing() failed',
-                                               'exception': exc, 'transport': self,
-                                               'protocol': self._protocol})
+        if not self._protocol_paused and len(self._buffer) > self._high_water:
+            self._protocol_paused = True
+            self._flow_call('pause_writing')
 
     def _maybe_resume_protocol(self):
-        if not self._protocol_paused or len(self._buffer) > self._low_water:
-            return
-        self._protocol_paused = False
+        if self._protocol_paused and len(self._buffer) <= self._low_water:
+            self._protocol_paused = False
+            self._flow_call('resume_writing')
+
+    def _flow_call(self, name):
         try:
-            self._protocol.resume_writing()
+            getattr(self._protocol, name)()
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
-            self._loop.call_exception_handler({'message': 'protocol.resume_writing() failed',
+            self._loop.call_exception_handler({'message': f'protocol.{name}() failed',
                                                'exception': exc, 'transport': self,
                                                'protocol': self._protocol})
 
@@ -314,21 +308,16 @@ class PipesMixin:
 
     async def connect_read_pipe(self, protocol_factory, pipe):
         """Read from a pipe-like file object; returns (transport, protocol)."""
-        protocol = protocol_factory()
-        waiter = self.create_future()
-        transport = ReadPipeTransport(self, pipe, protocol, waiter)
-        try:
-            await waiter
-        except BaseException:
-            transport.close()
-            raise
-        return transport, protocol
+        return await self._connect_pipe(ReadPipeTransport, protocol_factory, pipe)
 
     async def connect_write_pipe(self, protocol_factory, pipe):
         """Write to a pipe-like file object; returns (transport, protocol)."""
+        return await self._connect_pipe(WritePipeTransport, protocol_factory, pipe)
+
+    async def _connect_pipe(self, transport_class, protocol_factory, pipe):
         protocol = protocol_factory()
         waiter = self.create_future()
-        transport = WritePipeTransport(self, pipe, protocol, waiter)
+        transport = transport_class(self, pipe, protocol, waiter)
         try:
             await waiter
         except BaseException:

@@ -6,9 +6,9 @@ connect_write_pipe, nixloop/loop_pipes.py). What is nixloop's is how the exit is
 (os.pidfd_open, Linux 5.3+) watched by the loop's uv_poll, which becomes readable when the child
 exits; it is then reaped with waitpid(WNOHANG). Without pidfds a thread waits for the child
 (blocking waitpid) and hands the status to the loop with call_soon_threadsafe. No SIGCHLD handler
-is installed and no child watcher is needed, on any Python version. If an asyncio child watcher
-has been set on the policy (Python < 3.14: asyncio.set_child_watcher(), or a policy's
-get_child_watcher() call), it is used instead, as asyncio's own loop does: a FastChildWatcher,
+is installed and no child watcher is needed, on any Python version. If another asyncio child
+watcher than the default ThreadedChildWatcher has been set on the policy (Python < 3.14,
+asyncio.set_child_watcher()), it is used instead, as asyncio's own loop does: a FastChildWatcher,
 for one, reaps every child of the process.
 
 Argument checks and errors are asyncio's: universal_newlines/text/encoding/errors must stay
@@ -30,10 +30,14 @@ __all__ = ['SubprocessMixin']
 
 
 def _installed_child_watcher():
-    """The asyncio child watcher set on the current policy, if one was (Python < 3.14 has
-    them); None otherwise."""
-    policy = asyncio.get_event_loop_policy()
-    return getattr(policy, '_watcher', None)
+    """The asyncio child watcher set on the current policy (Python < 3.14 has them), unless it
+    is the ThreadedChildWatcher that asyncio's own loop installs by default: that one waits for
+    its own children only, as the pidfd does, and costs a thread per child. None otherwise."""
+    watcher = getattr(asyncio.get_event_loop_policy(), '_watcher', None)
+    threaded = getattr(asyncio, 'ThreadedChildWatcher', None)
+    if watcher is None or (threaded is not None and type(watcher) is threaded):
+        return None
+    return watcher
 
 
 class SubprocessTransport(base_subprocess.BaseSubprocessTransport):

@@ -3,6 +3,8 @@
 # datagram sockets. Addresses are tuples as the socket module writes them: on_read(data,
 # (host, port)) (IPv6: (host, port, flowinfo, scope_id)); write(data, path=(host, port)). A host
 # that is not numeric is resolved with the socket module's getaddrinfo, as socket.sendto() does.
+# The socket itself is made, bound and connected with the socket module (nixloop/loop_udp.py),
+# which takes every option asyncio does; the handle gets its fd (from_fd).
 # Included into _loop.pyx after dgram.pyx.
 
 import socket as _udp_socket
@@ -14,22 +16,6 @@ DEF _ADDR_SLOT = 28             # sizeof(struct sockaddr_in6), the largest addre
 
 cdef class UDPHandle(PolledSocketHandle):
     """A UDP socket: on_read(data, sender_address) per datagram."""
-
-    @staticmethod
-    def create(BaseLoop loop, int family):
-        """A new socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC)."""
-        cdef UDPHandle h = UDPHandle.__new__(UDPHandle)
-        cdef int fd
-        if family != sys_.AF_INET and family != sys_.AF_INET6:
-            raise ValueError(f'UDP needs AF_INET or AF_INET6, not {family}')
-        if loop._closed or not loop._internals_open:
-            raise RuntimeError('Event loop is closed')
-        fd = sys_.socket(family, sys_.SOCK_DGRAM | sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC, 0)
-        if fd < 0:
-            raise _unix_oserror(sys_.errno, 'socket')
-        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
-        h._family = family
-        return h
 
     @staticmethod
     def from_fd(BaseLoop loop, int fd):
@@ -121,46 +107,3 @@ cdef class UDPHandle(PolledSocketHandle):
 
     cdef object _dest_text(self, bytes dest):
         return sockaddr_to_tuple(<sys_.sockaddr*>PyBytes_AS_STRING(dest))
-
-    def send(self, data, addr=None, token=None):
-        """Send one datagram to `addr` (None: the connected peer); see write()."""
-        return self._write(data, None, token, addr) == 1
-
-    def bind(self, addr):
-        """Bind to a numeric (host, port) address."""
-        cdef sys_.sockaddr_storage ss
-        cdef int sslen = 0
-        self._ensure_alive()
-        sockaddr_from_tuple(self._family, addr, &ss, &sslen)
-        if sys_.bind(self.fd, <sys_.sockaddr*>&ss, <sys_.socklen_t>sslen) < 0:
-            raise _unix_oserror(sys_.errno, 'bind', addr)
-
-    def connect(self, addr):
-        """Set the default destination, a numeric (host, port) (synchronous for UDP)."""
-        cdef sys_.sockaddr_storage ss
-        cdef int sslen = 0
-        cdef int r
-        self._ensure_alive()
-        sockaddr_from_tuple(self._family, addr, &ss, &sslen)
-        while True:
-            r = sys_.connect(self.fd, <sys_.sockaddr*>&ss, <sys_.socklen_t>sslen)
-            if r == 0:
-                return
-            if sys_.errno != sys_.EINTR:
-                raise _unix_oserror(sys_.errno, 'connect', addr)
-
-    def getsockname(self):
-        cdef sys_.sockaddr_storage ss
-        cdef sys_.socklen_t sslen = sizeof(ss)
-        self._ensure_alive()
-        if sys_.getsockname(self.fd, <sys_.sockaddr*>&ss, &sslen) < 0:
-            raise _unix_oserror(sys_.errno, 'getsockname')
-        return sockaddr_to_tuple(<sys_.sockaddr*>&ss)
-
-    def getpeername(self):
-        cdef sys_.sockaddr_storage ss
-        cdef sys_.socklen_t sslen = sizeof(ss)
-        self._ensure_alive()
-        if sys_.getpeername(self.fd, <sys_.sockaddr*>&ss, &sslen) < 0:
-            raise _unix_oserror(sys_.errno, 'getpeername')
-        return sockaddr_to_tuple(<sys_.sockaddr*>&ss)
