@@ -21,6 +21,7 @@ from .loop_sockets import SocketsMixin
 from .loop_streams import StreamsMixin
 from .loop_pipes import PipesMixin
 from .loop_subprocess import SubprocessMixin
+from .loop_tls import TLSMixin
 from .loop_udp import UDPMixin
 from .loop_unix import UnixMixin
 
@@ -365,12 +366,12 @@ _COMPLETE = 'the loop-completeness issue'
 
 class _NotYet:
     """Methods of asyncio.AbstractEventLoop that later issues add."""
-    for _name in ('sendfile', 'sock_sendfile', 'start_tls'):
+    for _name in ('sendfile', 'sock_sendfile'):
         locals()[_name] = _not_yet(_name, _COMPLETE)
     del _name
 
 
 class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
-           SocketsMixin, StreamsMixin, UnixMixin, UDPMixin, PipesMixin, SubprocessMixin, _NotYet,
-           asyncio.AbstractEventLoop):
+           SocketsMixin, StreamsMixin, TLSMixin, UnixMixin, UDPMixin, PipesMixin, SubprocessMixin,
+           _NotYet, asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

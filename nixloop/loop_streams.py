@@ -18,6 +18,7 @@ from asyncio import staggered
 from asyncio.log import logger
 
 from ._loop import PipeHandle, TCPHandle, _new_stream_transport
+from .loop_tls import check_tls_args, new_ssl_protocol
 from .server import Server
 
 try:
@@ -28,24 +29,6 @@ except ImportError:   # pragma: no cover
 __all__ = ['StreamsMixin']
 
 _HAS_IPV6 = hasattr(socket, 'AF_INET6')
-
-
-def _no_tls(ssl, what='TLS'):
-    if isinstance(ssl, bool) and what == 'server':
-        raise TypeError('ssl argument must be an SSLContext or None')
-    if ssl:
-        raise NotImplementedError('nixloop: TLS transports are not implemented yet '
-                                  '(the loop-completeness issue)')
-
-
-def _check_tls_args(ssl, server_hostname=None, ssl_handshake_timeout=None,
-                    ssl_shutdown_timeout=None):
-    if server_hostname is not None and not ssl:
-        raise ValueError('server_hostname is only meaningful with ssl')
-    if ssl_handshake_timeout is not None and not ssl:
-        raise ValueError('ssl_handshake_timeout is only meaningful with ssl')
-    if ssl_shutdown_timeout is not None and not ssl:
-        raise ValueError('ssl_shutdown_timeout is only meaningful with ssl')
 
 
 def _interleave_addrinfos(addrinfos, first_address_family_count=1):
@@ -112,11 +95,20 @@ class StreamsMixin:
         self._register_transport(transport, fd)
         return transport
 
-    async def _create_connection_transport(self, sock, protocol_factory, own_sock=True):
+    async def _create_connection_transport(self, sock, protocol_factory, own_sock=True,
+                                           tls=None):
+        """tls: None, or (ssl, server_side, server_hostname, handshake_timeout,
+        shutdown_timeout) for an SSLProtocol between the stream and the protocol (see
+        nixloop.loop_tls); the transport returned is then its TLS transport."""
         sock.setblocking(False)
         protocol = protocol_factory()
         waiter = self.create_future()
-        transport = self._make_stream_transport(sock, protocol, waiter, own_sock=own_sock)
+        if tls is None:
+            transport = self._make_stream_transport(sock, protocol, waiter, own_sock=own_sock)
+        else:
+            ssl_protocol = new_ssl_protocol(self, protocol, tls[0], waiter, *tls[1:])
+            self._make_stream_transport(sock, ssl_protocol, None, own_sock=own_sock)
+            transport = ssl_protocol._app_transport
         try:
             await waiter
         except BaseException:
@@ -169,8 +161,11 @@ class StreamsMixin:
                                 ssl_shutdown_timeout=None, happy_eyeballs_delay=None,
                                 interleave=None, all_errors=False):
         """Open a TCP connection; returns (transport, protocol)."""
-        _check_tls_args(ssl, server_hostname, ssl_handshake_timeout, ssl_shutdown_timeout)
-        _no_tls(ssl)
+        check_tls_args(ssl, server_hostname, ssl_handshake_timeout, ssl_shutdown_timeout)
+        if ssl and server_hostname is None:
+            if not host:
+                raise ValueError('You must set server_hostname when using ssl without a host')
+            server_hostname = host
         if happy_eyeballs_delay is not None and interleave is None:
             interleave = 1
         own_sock = True
@@ -224,8 +219,10 @@ class StreamsMixin:
             if sock.type != socket.SOCK_STREAM:
                 raise ValueError(f'A Stream Socket was expected, got {sock!r}')
             own_sock = False
+        tls = (ssl, False, server_hostname, ssl_handshake_timeout,
+               ssl_shutdown_timeout) if ssl else None
         transport, protocol = await self._create_connection_transport(sock, protocol_factory,
-                                                                      own_sock=own_sock)
+                                                                      own_sock, tls)
         if self.get_debug():
             logger.debug('%r connected to %s:%r: (%r, %r)', sock, host, port, transport,
                          protocol)
@@ -235,8 +232,9 @@ class StreamsMixin:
                                      server_hostname=None, ssl_handshake_timeout=None,
                                      ssl_shutdown_timeout=None):
         """Open a Unix stream socket connection; returns (transport, protocol)."""
-        _check_tls_args(ssl, server_hostname, ssl_handshake_timeout, ssl_shutdown_timeout)
-        _no_tls(ssl)
+        check_tls_args(ssl, server_hostname, ssl_handshake_timeout, ssl_shutdown_timeout)
+        if ssl and server_hostname is None:
+            raise ValueError('you have to pass server_hostname when using ssl')
         own_sock = True
         if path is not None:
             if sock is not None:
@@ -256,17 +254,18 @@ class StreamsMixin:
                 raise ValueError(f'A UNIX Domain Stream Socket was expected, got {sock!r}')
             sock.setblocking(False)
             own_sock = False
-        return await self._create_connection_transport(sock, protocol_factory,
-                                                       own_sock=own_sock)
+        tls = (ssl, False, server_hostname, ssl_handshake_timeout,
+               ssl_shutdown_timeout) if ssl else None
+        return await self._create_connection_transport(sock, protocol_factory, own_sock, tls)
 
     async def connect_accepted_socket(self, protocol_factory, sock, *, ssl=None,
                                       ssl_handshake_timeout=None, ssl_shutdown_timeout=None):
         """Wrap an already accepted connection in a transport."""
         if sock.type != socket.SOCK_STREAM:
             raise ValueError(f'A Stream Socket was expected, got {sock!r}')
-        _check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout)
-        _no_tls(ssl)
-        return await self._create_connection_transport(sock, protocol_factory, own_sock=False)
+        check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout)
+        tls = (ssl, True, None, ssl_handshake_timeout, ssl_shutdown_timeout) if ssl else None
+        return await self._create_connection_transport(sock, protocol_factory, False, tls)
 
     # -- servers --------------------------------------------------------------------------------
 
@@ -283,8 +282,7 @@ class StreamsMixin:
                             keep_alive=None, ssl_handshake_timeout=None,
                             ssl_shutdown_timeout=None, start_serving=True):
         """A TCP server on host(s)/port or on a bound socket; returns a Server."""
-        _no_tls(ssl, 'server')
-        _check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout)
+        check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout, server=True)
         if host is not None or port is not None:
             if sock is not None:
                 raise ValueError('host/port and sock can not be specified at the same time')
@@ -348,7 +346,8 @@ class StreamsMixin:
             sockets = [sock]
         for s in sockets:
             s.setblocking(False)
-        server = Server(self, sockets, protocol_factory, backlog)
+        server = Server(self, sockets, protocol_factory, backlog,
+                        tls=(ssl, ssl_handshake_timeout, ssl_shutdown_timeout) if ssl else None)
         if start_serving:
             server._start_serving()
             await asyncio.sleep(0)
@@ -362,8 +361,7 @@ class StreamsMixin:
                                  cleanup_socket=True):
         """A Unix stream socket server; a stale socket file at `path` is replaced, and the file
         is removed again when the server closes (cleanup_socket, as Python 3.13 does)."""
-        _no_tls(ssl, 'server')
-        _check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout)
+        check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout, server=True)
         if path is not None:
             if sock is not None:
                 raise ValueError('path and sock can not be specified at the same time')
@@ -401,7 +399,8 @@ class StreamsMixin:
                 except FileNotFoundError:
                     pass
         sock.setblocking(False)
-        server = Server(self, [sock], protocol_factory, backlog, unix_paths)
+        server = Server(self, [sock], protocol_factory, backlog, unix_paths,
+                        tls=(ssl, ssl_handshake_timeout, ssl_shutdown_timeout) if ssl else None)
         if start_serving:
             server._start_serving()
             await asyncio.sleep(0)

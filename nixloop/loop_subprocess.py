@@ -6,8 +6,8 @@ connect_write_pipe, nixloop/loop_pipes.py). What is nixloop's is how the exit is
 (os.pidfd_open, Linux 5.3+) watched by the loop's uv_poll, which becomes readable when the child
 exits; it is then reaped with waitpid(WNOHANG). Without pidfds a thread waits for the child
 (blocking waitpid) and hands the status to the loop with call_soon_threadsafe. No SIGCHLD handler
-is installed and no child watcher is needed, on any Python version. If another asyncio child
-watcher than the default ThreadedChildWatcher has been set on the policy (Python < 3.14,
+is installed and no child watcher is needed, on any Python version. If an asyncio child watcher
+other than the defaults (Threaded, Pidfd) has been set on the policy (Python < 3.14,
 asyncio.set_child_watcher()), it is used instead, as asyncio's own loop does: a FastChildWatcher,
 for one, reaps every child of the process.
 
@@ -29,13 +29,17 @@ from asyncio.log import logger
 __all__ = ['SubprocessMixin']
 
 
+# The watchers asyncio installs by default (Threaded before 3.12, Pidfd from 3.12): they wait
+# for the children they are given only, as nixloop's own pidfd does, so they need not be used.
+_DEFAULT_WATCHERS = tuple(getattr(asyncio, name) for name in
+                          ('ThreadedChildWatcher', 'PidfdChildWatcher') if hasattr(asyncio, name))
+
+
 def _installed_child_watcher():
     """The asyncio child watcher set on the current policy (Python < 3.14 has them), unless it
-    is the ThreadedChildWatcher that asyncio's own loop installs by default: that one waits for
-    its own children only, as the pidfd does, and costs a thread per child. None otherwise."""
+    is one of asyncio's defaults; None otherwise."""
     watcher = getattr(asyncio.get_event_loop_policy(), '_watcher', None)
-    threaded = getattr(asyncio, 'ThreadedChildWatcher', None)
-    if watcher is None or (threaded is not None and type(watcher) is threaded):
+    if watcher is None or type(watcher) in _DEFAULT_WATCHERS:
         return None
     return watcher
 

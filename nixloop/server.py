@@ -10,6 +10,7 @@ import weakref
 from asyncio.log import logger
 
 from ._loop import PipeHandle, TCPHandle, _new_stream_transport
+from .loop_tls import accepted_with_tls
 
 try:
     from asyncio.trsock import TransportSocket as _TransportSocket
@@ -154,8 +155,9 @@ class Server(ServerBase):
     """Returned by create_server()/create_unix_server(): listening libuv TCP or pipe handles
     that accept into stream transports."""
 
-    def __init__(self, loop, sockets, protocol_factory, backlog, unix_paths=None):
+    def __init__(self, loop, sockets, protocol_factory, backlog, unix_paths=None, tls=None):
         super().__init__(loop, protocol_factory, backlog)
+        self._tls = tls     # None or (SSLContext, handshake timeout, shutdown timeout)
         self._sockets = sockets
         self._listeners = []
         self._unix_paths = unix_paths or {}
@@ -196,7 +198,12 @@ class Server(ServerBase):
             protocol = self._protocol_factory()
             if not is_unix:
                 client.set_nodelay(True)
-            _new_stream_transport(loop, client, protocol, self, None, is_unix)
+            if self._tls is None:
+                _new_stream_transport(loop, client, protocol, self, None, is_unix)
+            else:
+                accepted_with_tls(
+                    loop, lambda p: _new_stream_transport(loop, client, p, self, None, is_unix),
+                    protocol, *self._tls)
         except (SystemExit, KeyboardInterrupt):
             client.close()
             raise

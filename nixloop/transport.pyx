@@ -9,6 +9,8 @@ cdef Py_ssize_t _LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
 
 cdef class StreamTransport(TransportBase):
 
+    _start_tls_compatible = True    # loop.start_tls() may put an SSLProtocol on it
+
     def __init__(self):
         raise TypeError('transports are created by the loop')
 
@@ -155,7 +157,7 @@ cdef class StreamTransport(TransportBase):
             self._conn_lost += 1
             self._loop._call_soon(self._call_connection_lost, (None,), None)
 
-    cdef _force_close(self, exc):
+    cdef _close_now(self, exc):
         if self._conn_lost:
             return
         self._closing = 1

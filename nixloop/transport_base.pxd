@@ -18,5 +18,5 @@ cdef class TransportBase:
     cdef _flow_callback(self, str name)
     cdef _eof_received(self)
     cdef _reading(self, bint on)
-    cdef _force_close(self, exc)
+    cdef _close_now(self, exc)
     cdef _fatal_error(self, exc, str message)

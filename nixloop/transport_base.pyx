@@ -4,9 +4,9 @@
 # (pause_writing() once the queued bytes pass the high-water mark, resume_writing() once they
 # are back at the low one; defaults 64 KiB / 16 KiB, as asyncio's), pause/resume_reading, and
 # the fatal-error path (OSErrors logged in debug mode only, anything else to the loop's
-# exception handler, then _force_close). Subclasses say how many bytes are queued
+# exception handler, then _close_now). Subclasses say how many bytes are queued
 # (_queued_bytes), how to stop and start reading (_reading: only called to start once
-# connection_made has run) and how to close at once (_force_close). Included into _loop.pyx.
+# connection_made has run) and how to close at once (_close_now). Included into _loop.pyx.
 
 
 cdef class TransportBase:
@@ -121,11 +121,15 @@ cdef class TransportBase:
     def is_closing(self):
         return bool(self._closing)
 
-    cdef _force_close(self, exc):
+    cdef _close_now(self, exc):
         pass
 
+    def _force_close(self, exc):
+        # asyncio's private name for it, which asyncio.sslproto.SSLProtocol calls
+        self._close_now(exc)
+
     def abort(self):
-        self._force_close(None)
+        self._close_now(None)
 
     cdef _fatal_error(self, exc, str message):
         if isinstance(exc, OSError):
@@ -135,4 +139,4 @@ cdef class TransportBase:
             self._loop.call_exception_handler({
                 'message': message, 'exception': exc,
                 'transport': self, 'protocol': self._protocol})
-        self._force_close(exc)
+        self._close_now(exc)

@@ -62,7 +62,7 @@ cdef class PolledTransportBase(TransportBase):
                 self._server = None
                 server._detach(self)
 
-    cdef _force_close(self, exc):
+    cdef _close_now(self, exc):
         if self._conn_lost:
             return
         self._closing = 1
@@ -305,7 +305,7 @@ cdef class UnixDatagramTransport(PolledTransportBase):
         # own: those are error_received's)
         self._loop.call_exception_handler({'message': message, 'exception': exc,
                                            'transport': self, 'protocol': self._protocol})
-        self._force_close(exc)
+        self._close_now(exc)
 
     def set_protocol(self, protocol):
         self._protocol = protocol

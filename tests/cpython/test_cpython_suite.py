@@ -73,10 +73,12 @@ EVENTS_ONLY = [P + 'test_events.' + c + '.*' for c in (
         'test_signal_handling_while_selecting', 'test_signal_handling_args',
         'test_timeout_rounding')]
 
-# test_subprocess: loop.subprocess_exec/_shell and the pipe transports (nixloop/loop_subprocess.py,
-# nixloop/loop_pipes.py), whole.
+# Whole I/O modules: test_subprocess (loop.subprocess_exec/_shell and the pipe transports,
+# nixloop/loop_subprocess.py and loop_pipes.py), test_ssl and test_streams (TLS through
+# asyncio's SSLProtocol on nixloop's stream transports, nixloop/loop_tls.py).
 CASES = [(m, None) for m in CORE_MODULES] + [('test_events', EVENTS_ONLY),
-                                             ('test_subprocess', None)]
+                                             ('test_subprocess', None), ('test_ssl', None),
+                                             ('test_streams', None)]
 
 # Generous per-module limits (seconds); the suite normally takes a fraction of them.
 MODULE_TIMEOUT = {'test_tasks': 150}

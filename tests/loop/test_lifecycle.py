@@ -228,7 +228,7 @@ def test_add_signal_handler(loop_kind, loop):
 
 def test_unimplemented_methods_name_their_issue(nloop):
     with pytest.raises(NotImplementedError, match='issue'):
-        nloop.start_tls(None, None, None)
+        nloop.sock_sendfile(None, None)
 
 
 def test_loop_closes_cleanly_without_leaks(no_fd_leak):
