@@ -21,6 +21,7 @@ from .loop_sockets import SocketsMixin
 from .loop_streams import StreamsMixin
 from .loop_pipes import PipesMixin
 from .loop_subprocess import SubprocessMixin
+from .loop_sendfile import SendfileMixin
 from .loop_tls import TLSMixin
 from .loop_udp import UDPMixin
 from .loop_unix import UnixMixin
@@ -28,15 +29,6 @@ from .loop_unix import UnixMixin
 __all__ = ['Loop']
 
 _PY312 = sys.version_info >= (3, 12)
-
-
-def _not_yet(name: str, area: str):
-    def method(self, *args, **kwargs):
-        raise NotImplementedError(f'nixloop: loop.{name}() is not implemented yet ({area})')
-    method.__name__ = name
-    method.__qualname__ = f'Loop.{name}'
-    method.__doc__ = f'Not implemented yet: comes with {area}.'
-    return method
 
 
 def _set_result_unless_cancelled(fut, result):
@@ -361,17 +353,7 @@ class _SignalDispatch:
         loop.call_soon_threadsafe(callback, *args, context=context)
 
 
-_COMPLETE = 'the loop-completeness issue'
-
-
-class _NotYet:
-    """Methods of asyncio.AbstractEventLoop that later issues add."""
-    for _name in ('sendfile', 'sock_sendfile'):
-        locals()[_name] = _not_yet(_name, _COMPLETE)
-    del _name
-
-
 class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _Signals,
            SocketsMixin, StreamsMixin, TLSMixin, UnixMixin, UDPMixin, PipesMixin, SubprocessMixin,
-           _NotYet, asyncio.AbstractEventLoop):
+           SendfileMixin, asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""

@@ -7,9 +7,14 @@ cdef object _BufferedProtocol = asyncio.BufferedProtocol
 cdef Py_ssize_t _LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
 
 
+from asyncio.constants import _SendfileMode
+_SENDFILE_FALLBACK = _SendfileMode.FALLBACK
+
+
 cdef class StreamTransport(TransportBase):
 
     _start_tls_compatible = True    # loop.start_tls() may put an SSLProtocol on it
+    _sendfile_compatible = _SENDFILE_FALLBACK   # loop.sendfile() writes the file through it
 
     def __init__(self):
         raise TypeError('transports are created by the loop')

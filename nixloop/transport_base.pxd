@@ -4,7 +4,7 @@ cdef class TransportBase:
     cdef object _server
     cdef dict _extra
     cdef bint _closing
-    cdef bint _protocol_paused
+    cdef readonly bint _protocol_paused   # (readable: asyncio's sendfile fallback asks)
     cdef bint _eof                    # write_eof() called
     cdef bint _paused_reading
     cdef bint _protocol_connected     # connection_made() has been called

@@ -226,11 +226,6 @@ def test_add_signal_handler(loop_kind, loop):
         loop.add_signal_handler('x', lambda: None)
 
 
-def test_unimplemented_methods_name_their_issue(nloop):
-    with pytest.raises(NotImplementedError, match='issue'):
-        nloop.sock_sendfile(None, None)
-
-
 def test_loop_closes_cleanly_without_leaks(no_fd_leak):
     for _ in range(20):
         lp = nixloop.new_event_loop()

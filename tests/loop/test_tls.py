@@ -160,30 +160,55 @@ def test_untrusted_certificate_fails_the_handshake(loop, cert, no_fd_leak):
 
 
 def test_start_tls_upgrade(loop, cert, no_fd_leak):
+    """A plain connection upgraded in place on both sides with loop.start_tls()."""
     server_ctx, client_ctx = contexts(cert)
 
-    async def main():
-        async def handle(reader, writer):
-            assert await reader.readline() == b'STARTTLS\n'
-            writer.write(b'OK\n')
-            await writer.drain()
-            await writer.start_tls(server_ctx)
-            writer.write((await reader.readline()).upper())
-            await writer.drain()
-            writer.close()
+    class Server(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+            self.buf = b''
 
-        server = await asyncio.start_server(handle, '127.0.0.1', 0)
+        def data_received(self, data):
+            self.buf += data
+            while b'\n' in self.buf:
+                line, self.buf = self.buf.split(b'\n', 1)
+                if line == b'STARTTLS':
+                    self.transport.write(b'OK\n')
+                    self.upgrade = loop.create_task(self.upgrade_to_tls())
+                else:
+                    self.transport.write(line.upper() + b'\n')
+
+        async def upgrade_to_tls(self):
+            self.transport = await loop.start_tls(self.transport, self, server_ctx,
+                                                  server_side=True)
+            # (the client waits for this before it sends: start_tls() returns after the
+            # handshake, and data could otherwise reach data_received() before it returned)
+            self.transport.write(b'READY\n')
+
+    class Client(asyncio.Protocol):
+        def __init__(self):
+            self.lines = asyncio.Queue()
+            self.buf = b''
+
+        def data_received(self, data):
+            self.buf += data
+            while b'\n' in self.buf:
+                line, self.buf = self.buf.split(b'\n', 1)
+                self.lines.put_nowait(line)
+
+    async def main():
+        server = await loop.create_server(Server, '127.0.0.1', 0)
         port = server.sockets[0].getsockname()[1]
-        reader, writer = await asyncio.open_connection('127.0.0.1', port)
-        assert writer.get_extra_info('ssl_object') is None
-        writer.write(b'STARTTLS\n')
-        assert await reader.readline() == b'OK\n'
-        await writer.start_tls(client_ctx, server_hostname='localhost')
-        assert writer.get_extra_info('ssl_object') is not None
-        writer.write(b'secret\n')
-        assert await reader.readline() == b'SECRET\n'
-        writer.close()
-        await writer.wait_closed()
+        tr, pr = await loop.create_connection(Client, '127.0.0.1', port)
+        assert tr.get_extra_info('ssl_object') is None
+        tr.write(b'STARTTLS\n')
+        assert await pr.lines.get() == b'OK'
+        tls = await loop.start_tls(tr, pr, client_ctx, server_hostname='localhost')
+        assert tls.get_extra_info('ssl_object') is not None
+        assert await pr.lines.get() == b'READY'
+        tls.write(b'secret\n')
+        assert await pr.lines.get() == b'SECRET'
+        tls.close()
         server.close()
         await server.wait_closed()
     run(loop, main())
