@@ -2,8 +2,12 @@
 
 The scheduling core (call_soon, timers, run_forever, stop, ...) is compiled (nixloop/_loop.pyx).
 This module adds, in plain Python, the parts of the asyncio contract that are not on a hot path:
-run_until_complete, close, the exception-handler logic, executors, async-generator hooks, signal
-handlers, and the methods that later issues implement.
+run_until_complete, close, the exception-handler logic, executors, async-generator hooks and
+signal handlers. The I/O methods come from mixins, one module each: loop_sockets (sock_*,
+add_reader/add_writer, name resolution), loop_streams (TCP and Unix stream connections and
+servers), loop_tls (ssl=, start_tls), loop_unix (SEQPACKET), loop_udp (datagram endpoints),
+loop_pipes (connect_read_pipe/connect_write_pipe), loop_subprocess (subprocess_exec/_shell) and
+loop_sendfile (sock_sendfile, sendfile).
 """
 from __future__ import annotations
 

@@ -293,8 +293,8 @@ async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
 
 
 class UnixMixin:
-    """nixloop.Loop's SEQPACKET methods (listed before _NotYet); create_datagram_endpoint for
-    AF_UNIX comes through nixloop.loop_udp.UDPMixin."""
+    """nixloop.Loop's SEQPACKET methods (create_datagram_endpoint for AF_UNIX comes through
+    nixloop.loop_udp.UDPMixin)."""
 
     async def create_seqpacket_server(self, protocol_factory, path=None, *, backlog=100,
                                       sock=None, start_serving=True, cleanup_socket=True):
