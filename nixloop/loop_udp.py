@@ -28,6 +28,7 @@ import sys
 import warnings
 
 from . import _loop as _core
+from .loop_streams import _set_reuseport
 from .loop_unix import create_unix_datagram_endpoint
 
 try:
@@ -77,13 +78,7 @@ async def _open_socket(loop, fam, pro, laddr, raddr, reuse_port, allow_broadcast
     sock = socket.socket(fam, socket.SOCK_DGRAM, pro)
     try:
         if reuse_port:
-            if not hasattr(socket, 'SO_REUSEPORT'):
-                raise ValueError('reuse_port not supported by socket module')
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            except OSError:
-                raise ValueError('reuse_port not supported by socket module, SO_REUSEPORT '
-                                 'defined but not implemented.') from None
+            _set_reuseport(sock)
         if allow_broadcast:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.setblocking(False)

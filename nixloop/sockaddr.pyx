@@ -13,6 +13,10 @@ cdef int sockaddr_from_tuple(int family, object addr, sys_.sockaddr_storage* out
     if not isinstance(addr, tuple) or len(addr) < 2:
         raise TypeError(f'address must be a (host, port) tuple, not {addr!r}')
     host_s = addr[0]
+    if isinstance(host_s, (bytes, bytearray)):
+        host_s = bytes(host_s).decode('ascii')
+    elif host_s is not None and not isinstance(host_s, str):
+        raise TypeError(f'str, bytes or bytearray expected, not {type(host_s).__name__}')
     port = addr[1]
     if port < 0 or port > 65535:
         raise OverflowError('port must be 0-65535.')

@@ -439,13 +439,14 @@ class ServerSpec:
 
 class Workload:
     def __init__(self, group, transport=None, size=None, conns=None, kinds=PY_KINDS[:1],
-                 facades=True):
+                 facades=True, window=1):
         self.group = group
         self.transport = transport
         self.size = size
         self.conns = conns
         self.kinds = kinds
         self.facades = facades
+        self.window = window      # messages in flight per connection (SEQPACKET and UDP only)
         tname = {"tcp": "TCP", "unix": "Unix", "seqpacket": "SEQPACKET", "udp": "UDP"}.get(
             transport, transport)
         # --only tokens that select this workload besides its id prefixes
@@ -453,6 +454,9 @@ class Workload:
         if group == "echo":
             self.id = f"echo-{transport}-{fmt_size(size)}-c{conns}"
             self.title = f"echo {tname} {fmt_size(size)} x {conns} conn"
+            if window > 1:
+                self.id += f"-w{window}"
+                self.title += f", {window} messages in flight each"
         elif group == "connrate":
             self.id = f"connrate-{transport}"
             self.title = f"connection rate {tname} ({conns} concurrent, {size} B round trip)"
@@ -473,6 +477,11 @@ class Workload:
             if self.facades:
                 specs += [ServerSpec("node", UDP_KIND), ServerSpec("c", UDP_KIND)]
             return specs
+        if self.transport == "seqpacket" and self.window > 1:
+            # The stream references cannot pipeline messages (a stream has no message
+            # boundaries for the load generator to count): only the SEQPACKET servers.
+            return [ServerSpec("nixloop", "seqpacket"), ServerSpec("nixloop", "unixnet"),
+                    ServerSpec("c", "cseqpacket")]
         if self.transport == "seqpacket":
             # Only nixloop has a SEQPACKET transport. The references run the same message size on
             # a Unix stream socket; the target: nixloop/seqpacket >= uvloop/protocol.
@@ -505,6 +514,7 @@ def workloads_for(mode, idle_conns):
         for size in (1 * KIB, 16 * KIB):
             w.append(Workload("echo", "seqpacket", size, 10))
         w.append(Workload("echo", "udp", 1 * KIB, 10))
+        w.append(Workload("echo", "udp", 1 * KIB, 10, window=8))
         w.append(Workload("connrate", "tcp", 64, 10))
         w.append(Workload("idle", "tcp", 64, idle_conns))
     else:
@@ -514,6 +524,8 @@ def workloads_for(mode, idle_conns):
         for size in (1 * KIB, 16 * KIB):
             w.append(Workload("echo", "seqpacket", size, 10))
             w.append(Workload("echo", "udp", size, 10))
+        w.append(Workload("echo", "seqpacket", 1 * KIB, 10, window=8))
+        w.append(Workload("echo", "udp", 1 * KIB, 10, window=8))
         for conns in (1, 100):
             for size in (1 * KIB, 16 * KIB):
                 for t in ("tcp", "unix"):
@@ -712,7 +724,8 @@ def run_echo_like(w, env, cfg, progress, tmpdir, rows):
                 wait_quiet(env.args.wait_idle)
                 try:
                     res = run_loadgen(env, target, "echo" if w.group == "echo" else "connrate",
-                                      w.conns, w.size, cfg["duration"], cfg["warmup"], proc.pid)
+                                      w.conns, w.size, cfg["duration"], cfg["warmup"], proc.pid,
+                                      ("--window", str(w.window)) if w.window > 1 else ())
                 except Failed as exc:
                     row.runs.append(None)
                     row.reason = str(exc)

@@ -23,6 +23,9 @@
  * server, checked like a SEQPACKET one (one S-byte datagram out, exactly one S-byte datagram back).
  * UDP may drop a datagram: a request with no reply after 200 ms is counted as "lost" and sent
  * again (an echo that was only late then stands in for the resent one's).
+ * --window W (2..64, echo mode, with --seqpacket or --udp): each connection keeps W messages in
+ * flight, sending a new one for each reply (a pipelining peer); latency is per message, from its
+ * send to the receipt of its reply (replies come back in order on both socket types here).
  * Latency is measured per request (send of the first byte to receipt of the last byte) into a
  * log-linear histogram (32 sub-buckets per power of two, ~3% resolution).
  * CPU time of this process (getrusage) is reported for the measured window and for the whole run.
@@ -58,6 +61,7 @@
 #define RBUF_SIZE (256 * 1024)
 #define SEQ_HEAD 64 /* bytes of a SEQPACKET reply copied out and compared with the request */
 #define UDP_LOSS_NS 200000000ull /* a UDP request unanswered this long is lost: send it again */
+#define WMAX 64 /* --window limit */
 #define SUB_BITS 5
 #define SUB (1 << SUB_BITS)
 #define NBUCKETS (2 * SUB + 64 * SUB)
@@ -72,6 +76,8 @@ typedef struct {
     size_t sent, rcvd;
     uint64_t t0;     /* start of the current request (or of the connect, in connrate) */
     uint64_t retry_at;
+    int inflight, head;   /* --window: messages sent and not answered; oldest in t0s[head] */
+    uint64_t t0s[WMAX];
 } conn_t;
 
 /* options */
@@ -86,6 +92,7 @@ static int is_unix;
 static int seqpacket;
 static int udp;
 static int msgsock; /* seqpacket or udp: one request is one message */
+static int window = 1;
 static struct sockaddr_storage addr;
 static socklen_t addrlen;
 static char target_desc[256];
@@ -173,11 +180,12 @@ static void usage(const char *p) {
     fprintf(stderr,
             "usage: %s (--tcp HOST:PORT | --unix PATH) [--mode echo|connrate|idle] [-c CONNS]\n"
             "          [-s SIZE] [-d SECONDS] [-w WARMUP] [--timeout S] [--hold S]\n"
-            "          [--max-requests N] [--inflight N] [--spin] [--seqpacket | --udp]\n"
+            "          [--max-requests N] [--inflight N] [--spin] [--seqpacket | --udp] [--window W]\n"
             "  --spin: poll epoll without blocking (lower latency, always 100%% CPU)\n"
             "  --seqpacket: with --unix, use SOCK_SEQPACKET sockets: a request is one S-byte\n"
             "               message, the reply must be one message of exactly S bytes\n"
-            "  --udp: with --tcp, echo mode: the same over connected UDP sockets\n",
+            "  --udp: with --tcp, echo mode: the same over connected UDP sockets\n"
+            "  --window W: with --seqpacket or --udp, echo mode: W messages in flight per socket\n",
             p);
     exit(64);
 }
@@ -270,6 +278,7 @@ static int conn_start(conn_t *c, uint64_t now) {
     c->sent = c->rcvd = 0;
     c->out_armed = 0;
     c->t0 = now;
+    c->inflight = c->head = 0;
     int r = connect(fd, (struct sockaddr *)&addr, addrlen);
     if (r == 0) {
         c->state = ST_CONNECTING; /* treated as connected on the first EPOLLOUT */
@@ -295,7 +304,50 @@ static int conn_start(conn_t *c, uint64_t now) {
     return -1;
 }
 
+/* Watch c for writability (EPOLLOUT) or not. */
+static void want_writable(conn_t *c, int on) {
+    if (on == c->out_armed)
+        return;
+    ep_ctl(EPOLL_CTL_MOD, c, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
+    c->out_armed = on;
+}
+
+/* --window: send messages until `window` are in flight. */
+static void window_fill(conn_t *c) {
+    while (c->inflight < window) {
+        ssize_t r = send(c->fd, sbuf, msg_size, MSG_NOSIGNAL);
+        if (r == (ssize_t)msg_size) {
+            c->t0s[(c->head + c->inflight) % WMAX] = now_ns();
+            c->inflight++;
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            want_writable(c, 1);
+            return;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        errors++; /* a message is sent whole or not at all: anything else is an error */
+        conn_drop(c);
+        return;
+    }
+    want_writable(c, 0);
+}
+
+/* --window: the reply to the oldest message in flight came at time now. */
+static void window_reply(conn_t *c, uint64_t now) {
+    if (measuring)
+        record(now - c->t0s[c->head]);
+    requests++;
+    c->head = (c->head + 1) % WMAX;
+    c->inflight--;
+}
+
 static void do_send(conn_t *c) {
+    if (window > 1) {
+        window_fill(c);
+        return;
+    }
     while (c->sent < msg_size) {
         ssize_t r = send(c->fd, sbuf + c->sent, msg_size - c->sent, MSG_NOSIGNAL);
         if (r > 0) {
@@ -308,10 +360,7 @@ static void do_send(conn_t *c) {
             continue;
         }
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!c->out_armed) {
-                ep_ctl(EPOLL_CTL_MOD, c, EPOLLIN | EPOLLOUT);
-                c->out_armed = 1;
-            }
+            want_writable(c, 1);
             return;
         }
         if (r < 0 && errno == EINTR)
@@ -320,10 +369,7 @@ static void do_send(conn_t *c) {
         conn_drop(c);
         return;
     }
-    if (c->out_armed) {
-        ep_ctl(EPOLL_CTL_MOD, c, EPOLLIN);
-        c->out_armed = 0;
-    }
+    want_writable(c, 0);
 }
 
 /* A round trip on c finished at time now. */
@@ -344,13 +390,22 @@ static void complete(conn_t *c, uint64_t now) {
     }
 }
 
-static void on_readable(conn_t *c, uint64_t now) {
+static void read_replies(conn_t *c, uint64_t now) {
     size_t head = msg_size < SEQ_HEAD ? msg_size : SEQ_HEAD;
     for (int i = 0; i < 64; i++) {
         /* rbuf is RBUF_SIZE long, so this is safe whether or not the kernel copies. SEQPACKET:
          * only the first `head` bytes are copied out, the kernel discards the rest of the message
          * and (MSG_TRUNC) still returns its full length. */
         ssize_t r = recv(c->fd, rbuf, msgsock ? head : RBUF_SIZE, MSG_TRUNC);
+        if (r > 0 && msgsock && window > 1) {
+            if ((size_t)r != msg_size || c->inflight == 0 || memcmp(rbuf, sbuf, head) != 0) {
+                errors++; /* not the echo of one of our messages */
+                conn_drop(c);
+                return;
+            }
+            window_reply(c, now);
+            continue;
+        }
         if (r > 0 && msgsock) {
             /* one message: exactly our S bytes back, starting with what we sent */
             if ((size_t)r != msg_size || c->sent < msg_size || memcmp(rbuf, sbuf, head) != 0) {
@@ -386,6 +441,12 @@ static void on_readable(conn_t *c, uint64_t now) {
         conn_drop(c);
         return;
     }
+}
+
+static void on_readable(conn_t *c, uint64_t now) {
+    read_replies(c, now);
+    if (window > 1 && c->fd >= 0 && c->state == ST_ACTIVE && mode == MODE_ECHO)
+        window_fill(c); /* one new message for each reply */
 }
 
 static void on_connected(conn_t *c, uint64_t now) {
@@ -450,14 +511,15 @@ static void print_result(const char *mode_name, double wall, double cu, double c
            "\"max\": %.3f, \"mean\": %.3f, \"count\": %llu}, "
            "\"cpu_user_s\": %.6f, \"cpu_sys_s\": %.6f, \"cpu_share\": %.4f, "
            "\"total_wall_s\": %.6f, \"total_cpu_s\": %.6f, \"active_connections\": %d, "
-           "\"lost\": %llu%s}\n",
+           "\"lost\": %llu, \"window\": %d%s}\n",
            mode_name, target_desc, nconns, msg_size, wall, (unsigned long long)requests, rps, mib,
            (unsigned long long)errors, (unsigned long long)connects,
            (unsigned long long)connect_retries, percentile_us(50), percentile_us(90),
            percentile_us(99), percentile_us(99.9), hist_max / 1000.0,
            hist_count ? (double)hist_sum / hist_count / 1000.0 : 0.0,
            (unsigned long long)hist_count, cu, cs, wall > 0 ? (cu + cs) / wall : 0, total_wall,
-           total_cpu, active_conns, (unsigned long long)lost, extra_idle ? ", \"idle\": true" : "");
+           total_cpu, active_conns, (unsigned long long)lost, window,
+           extra_idle ? ", \"idle\": true" : "");
     fflush(stdout);
 }
 
@@ -523,6 +585,9 @@ int main(int argc, char **argv) {
             seqpacket = 1;
         } else if (!strcmp(a, "--udp")) {
             udp = 1;
+        } else if (!strcmp(a, "--window")) {
+            NEEDV();
+            window = atoi(v);
         } else if (!strcmp(a, "--spin")) {
             spin = 1;
         } else if (!strcmp(a, "--inflight")) {
@@ -534,7 +599,8 @@ int main(int argc, char **argv) {
     }
     if (!have_target || nconns <= 0 || nconns > 1000000 || msg_size == 0 || msg_size > (64u << 20) ||
         duration <= 0 || warmup < 0 || inflight_max <= 0 || (seqpacket && !is_unix) ||
-        (udp && (is_unix || seqpacket || mode != MODE_ECHO || msg_size > 65507)))
+        (udp && (is_unix || seqpacket || mode != MODE_ECHO || msg_size > 65507)) ||
+        window < 1 || window > WMAX || (window > 1 && (!(seqpacket || udp) || mode != MODE_ECHO)))
         usage(argv[0]);
     msgsock = seqpacket || udp;
     if (udp) /* "tcp:HOST:PORT" -> "udp:HOST:PORT" */
@@ -687,6 +753,15 @@ int main(int argc, char **argv) {
          * (bounded by nconns per pass) */
         for (int i = 0; i < nconns; i++) {
             conn_t *c = &conns[i];
+            if (udp && window > 1 && c->state == ST_ACTIVE && c->inflight > 0 &&
+                now > c->t0s[c->head] && now - c->t0s[c->head] > UDP_LOSS_NS) {
+                /* (t0s are read after `now` was: a message sent in this pass is newer) */
+                lost++; /* give the oldest up and send a new one */
+                c->head = (c->head + 1) % WMAX;
+                c->inflight--;
+                window_fill(c);
+                continue;
+            }
             if (udp && c->state == ST_ACTIVE && c->sent == msg_size && now - c->t0 > UDP_LOSS_NS) {
                 lost++;
                 c->sent = c->rcvd = 0;
