@@ -26,6 +26,8 @@ import warnings
 
 from asyncio.log import logger
 
+from .loop_streams import wait_connected
+
 __all__ = ['PipesMixin', 'ReadPipeTransport', 'WritePipeTransport']
 
 _MAX_READ = 256 * 1024
@@ -318,9 +320,5 @@ class PipesMixin:
         protocol = protocol_factory()
         waiter = self.create_future()
         transport = transport_class(self, pipe, protocol, waiter)
-        try:
-            await waiter
-        except BaseException:
-            transport.close()
-            raise
+        await wait_connected(transport, waiter)
         return transport, protocol

@@ -31,6 +31,16 @@ __all__ = ['StreamsMixin']
 _HAS_IPV6 = hasattr(socket, 'AF_INET6')
 
 
+async def wait_connected(transport, waiter):
+    """Await a new transport's start (connection_made has run, or a TLS handshake is done);
+    close the transport if that fails."""
+    try:
+        await waiter
+    except BaseException:
+        transport.close()
+        raise
+
+
 def _interleave_addrinfos(addrinfos, first_address_family_count=1):
     """Alternate address families (RFC 8305 section 4), keeping each family's order."""
     by_family = collections.OrderedDict()
@@ -109,11 +119,7 @@ class StreamsMixin:
             ssl_protocol = new_ssl_protocol(self, protocol, tls[0], waiter, *tls[1:])
             self._make_stream_transport(sock, ssl_protocol, None, own_sock=own_sock)
             transport = ssl_protocol._app_transport
-        try:
-            await waiter
-        except BaseException:
-            transport.close()
-            raise
+        await wait_connected(transport, waiter)
         return transport, protocol
 
     # -- create_connection ----------------------------------------------------------------------

@@ -28,7 +28,7 @@ import sys
 import warnings
 
 from . import _loop as _core
-from .loop_streams import _set_reuseport
+from .loop_streams import _set_reuseport, wait_connected
 from .loop_unix import create_unix_datagram_endpoint
 
 try:
@@ -141,11 +141,7 @@ async def create_udp_endpoint(loop, protocol_factory, local_addr=None, remote_ad
     waiter = loop.create_future()
     transport = _core.UDPTransport.new(loop, handle, protocol, r_addr, extra)
     transport._start(waiter)
-    try:
-        await waiter
-    except BaseException:
-        transport.close()
-        raise
+    await wait_connected(transport, waiter)
     return transport, protocol
 
 

@@ -46,6 +46,7 @@ import stat
 from asyncio.log import logger
 
 from . import _loop as _core
+from .loop_streams import wait_connected
 from .server import ServerBase, unlink_if_same
 
 __all__ = ['UnixMixin', 'SeqpacketProtocol', 'SeqpacketTransport', 'UnixDatagramTransport',
@@ -234,11 +235,7 @@ async def create_seqpacket_connection(loop, protocol_factory, path=None, *, sock
     waiter = loop.create_future()
     transport = SeqpacketTransport.new(loop, handle, protocol)
     transport._start(waiter)
-    try:
-        await waiter
-    except BaseException:
-        transport.close()
-        raise
+    await wait_connected(transport, waiter)
     return transport, protocol
 
 
@@ -284,11 +281,7 @@ async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
     waiter = loop.create_future()
     transport = UnixDatagramTransport.new(loop, handle, protocol, address, sock)
     transport._start(waiter)
-    try:
-        await waiter
-    except BaseException:
-        transport.close()
-        raise
+    await wait_connected(transport, waiter)
     return transport, protocol
 
 
