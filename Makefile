@@ -37,8 +37,12 @@ build: $(EXT)
 test: build
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The competitors and HTTP stacks `make bench` measures, pinned (perf/README.md: HTTP workloads).
+BENCH_PINS ?= rloop==0.5.0 aiohttp==3.14.5 uvicorn==0.54.0 httptools==0.9.0
+
 bench: build
-	@$(PIP) install -q rloop 2>/dev/null || echo "rloop does not install here: the benchmarks skip it"
+	@for p in $(BENCH_PINS); do $(PIP) install -q "$$p" 2>/dev/null || \
+	  echo "$$p does not install here: the benchmarks skip what needs it"; done
 	$(PY) -m perf --quick
 
 annotate: $(VENV)/.stamp $(LIBUV)

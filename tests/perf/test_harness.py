@@ -1,0 +1,75 @@
+"""The harness behind `python -m perf`: the workload and server lists, the references of the
+ratios, and one short end-to-end run with every cost collector (C tools built for the tests)."""
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+from perf_helpers import PY_ENV, ROOT
+from perf.harness import stats, workloads
+
+
+def test_list_has_the_http_workload():
+    r = subprocess.run([sys.executable, '-m', 'perf', '--list'], capture_output=True, text=True,
+                       cwd=ROOT, env=PY_ENV, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert 'http-tcp-hello-c50' in r.stdout.split()
+
+
+def test_both_ways_of_serving_and_the_http_servers():
+    env = types.SimpleNamespace(want=set())
+    http = workloads.Workload('http', 'tcp', None, 50).servers(env)
+    names = [s.name for s in http]
+    for fw in ('aiohttp', 'uvicorn'):
+        for loop in ('asyncio', 'uvloop', 'nixloop', 'rloop'):
+            assert f'{loop}/{fw}' in names and f'{loop}/{fw}@runner' in names
+    assert 'node/http' in names and len(names) == 17
+    spec = next(s for s in http if s.name == 'nixloop/uvicorn@runner')
+    argv = spec.command('tcp', '/unused')
+    assert argv[1].endswith('uvicorn_hello.py') and argv[argv.index('--serve') + 1] == 'runner'
+    echo = workloads.Workload('echo', 'tcp', 1024, 10).servers(env)
+    assert {s.name for s in echo} >= {'rloop/protocol@runner', 'nixloop/net', 'C/libuv'}
+    net = next(s for s in echo if s.name == 'nixloop/net')
+    assert '--serve' not in net.command('tcp', '/unused')  # the facade has its own runner
+    assert not workloads.Workload('connrate', 'tcp', 64, 10).serves[1:]
+
+
+def test_references_follow_kind_and_way_of_serving():
+    env = types.SimpleNamespace(want=set())
+    rows = [stats.Row('w', s) for s in workloads.Workload('echo', 'tcp', 1024, 10).servers(env)]
+    by = {r.spec.name: r for r in rows}
+    ref = stats.reference_row(rows, by['nixloop/protocol@runner'].spec, 'uvloop')
+    assert ref.spec.name == 'uvloop/protocol@runner'
+    assert stats.reference_row(rows, by['node/net'].spec, 'rloop').spec.name == 'rloop/protocol'
+    assert stats.reference_row(rows, by['nixloop/net'].spec, 'c').spec.name == 'C/libuv'
+    by['uvloop/protocol@runner'].status = 'failed'
+    ref = stats.reference_row(rows, by['nixloop/protocol@runner'].spec, 'uvloop')
+    assert ref.spec.name == 'uvloop/protocol'  # its run_forever row stands in
+
+
+def test_end_to_end_run_with_costs(build, tmp_path):
+    """uvloop (always included, both ways of serving) and the C server on TCP 1 KiB: throughput,
+    CPU, syscalls and instructions per request land in results.json and results.md."""
+    env = dict(PY_ENV, NIXLOOP_PERF_BUILD=build)
+    r = subprocess.run([sys.executable, '-m', 'perf', '--only', 'echo-tcp-1KiB', '--competitors', 'c',
+                        '--reps', '1', '--duration', '0.3', '--warmup', '0.1', '--out', str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    doc = json.load(open(tmp_path / 'latest' / 'results.json'))
+    (w,) = doc['workloads']
+    rows = {row['server']: row for row in w['rows']}
+    assert set(rows) == {'uvloop/protocol', 'uvloop/protocol@runner', 'C/libuv'}
+    tools = doc['cost_tools']
+    for name, row in rows.items():
+        assert row['status'] == 'ok', row
+        assert row['runs'][0]['rps'] > 0
+        assert row['costs']['cpu']['per_request_us'] > 0
+        if tools['syscalls']:
+            assert 1.5 < row['costs']['syscalls']['per_request'] < 10, row['costs']
+        if tools['instructions']:
+            assert 100 < row['costs']['instructions']['per_request'] < 100000, row['costs']
+    md = open(tmp_path / 'latest' / 'results.md').read()
+    assert 'Cost per request' in md and 'uvloop/protocol@runner' in md
