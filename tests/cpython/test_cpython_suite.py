@@ -87,6 +87,8 @@ TEST_TIMEOUT = 30
 
 @pytest.mark.parametrize('module,only', CASES, ids=[c[0] for c in CASES])
 def test_cpython_asyncio_module(module, only):
+    if importlib.util.find_spec(P + module) is None:
+        pytest.skip(f'Python {PY[0]}.{PY[1]} has no {P}{module}')
     res = run_suite.run_module(module, 'nixloop', timeout=MODULE_TIMEOUT.get(module, 90),
                                test_timeout=TEST_TIMEOUT, max_restarts=3, only=only)
     c = res['counts']
