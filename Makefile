@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-EXT    := nixloop/_loop$(shell $(PYTHON) -c "import sysconfig;print(sysconfig.get_config_var('EXT_SUFFIX'))")
-SOURCES := $(wildcard nixloop/*.pyx nixloop/*.pxd nixloop/includes/*.pxd nixloop/includes/*.h \
-                      nixloop/handles/*.pyx nixloop/handles/*.pxd) setup.py
+EXT    := nixloop/_core/_loop$(shell $(PYTHON) -c "import sysconfig;print(sysconfig.get_config_var('EXT_SUFFIX'))")
+SOURCES := $(wildcard nixloop/_core/*.pyx nixloop/_core/*.pxd nixloop/_core/includes/*.pxd \
+                      nixloop/_core/includes/*.h nixloop/_core/handles/*.pyx nixloop/_core/handles/*.pxd \
+                      nixloop/_core/transports/*.pyx nixloop/_core/transports/*.pxd) setup.py
 # The pinned libuv tarball (fetched once), and the static libuv.a built from it into vendor/prefix
 # for the development build, perf/'s C servers and test-pythons (setup.py links it through
 # NIXLOOP_LIBUV_PREFIX instead of compiling libuv again).
@@ -69,7 +70,7 @@ test-asan: $(VENV)/.stamp $(TARBALL)
 	  PYTHONPATH=$(CURDIR)/build/asan $(CURDIR)/$(PY) -m pytest -p no:cacheprovider $(ASAN_TESTS) $(PYTEST_ARGS)
 
 clean:
-	rm -rf build dist nixloop/*.c nixloop/*.so nixloop/*.html
+	rm -rf build dist nixloop/_core/*.c nixloop/_core/*.so nixloop/_core/*.html
 
 distclean: clean
 	rm -rf $(VENV) $(VENV)-wheel vendor/dl vendor/prefix vendor/asan vendor/LICENSE-libuv

@@ -29,9 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'vendor'))
 import build_libuv  # noqa: E402  (vendor/build_libuv.py: pure Python, no side effects)
 
-EXT_NAME = 'nixloop._loop'
-EXT_SOURCE = 'nixloop/_loop.pyx'
-CYTHON_INCLUDE = 'nixloop'
+EXT_NAME = 'nixloop._core._loop'
+EXT_SOURCE = 'nixloop/_core/_loop.pyx'
+CYTHON_INCLUDE = 'nixloop/_core'      # the .pyx/.pxd include and cimport root
 LIBUV_LICENSE = os.path.join('vendor', 'LICENSE-libuv')
 
 
