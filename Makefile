@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 ASAN_TESTS ?= tests
 
 .PHONY: all build test bench venv libuv clean distclean test-asan annotate test-pythons \
-        sdist wheel test-wheel test-sdist
+        sdist wheel test-wheel test-sdist integration-servers
 
 all: build
 
@@ -39,12 +39,17 @@ libuv: $(LIBUV)
 
 $(EXT): $(VENV)/.stamp $(LIBUV) $(SOURCES)
 	$(USE_PREFIX) $(PY) setup.py -q build_ext --inplace
-	$(USE_PREFIX) $(PIP) install -q --no-build-isolation -e ".[test]" >/dev/null
+	$(USE_PREFIX) $(PIP) install -q --no-build-isolation -e ".[test,integration]" >/dev/null
 	@touch $@
 
 build: $(EXT)
 
-test: build
+# tests/integration starts its own PostgreSQL 15 and Redis: install_servers.sh installs the
+# Debian packages when they are missing (and says so when it cannot: those tests then skip).
+integration-servers:
+	@bash tests/integration/install_servers.sh
+
+test: build integration-servers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: build

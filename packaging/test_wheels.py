@@ -2,7 +2,7 @@
 
 For every wheel in the given directory whose CPython tag matches an interpreter pyenv provides
 (or one passed with --python): a new venv from that interpreter, `pip install
-WHEEL[test]` (the extra pins the test tools), a copy of tests/ in a temporary directory
+WHEEL[test,integration]` (the extras pin the test tools and the frameworks), a copy of tests/ in a temporary directory
 that has no nixloop/ source next to it, and pytest run there with NIXLOOP_TEST_INSTALLED=1, which
 makes tests/conftest.py refuse to run unless nixloop was imported from the venv's
 site-packages. Left out: tests/perf (the benchmark tools need perf/ and a libuv build) and
@@ -36,7 +36,7 @@ def test_one(wheel, python, pytest_args):
         py = os.path.join(venv, 'bin', 'python')
         env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK='1')
         env.pop('PYTHONPATH', None)
-        subprocess.run([py, '-m', 'pip', 'install', '-q', f'{wheel}[test]'],
+        subprocess.run([py, '-m', 'pip', 'install', '-q', f'{wheel}[test,integration]'],
                        check=True, env=env)
         work = os.path.join(tmp, 'work')
         shutil.copytree(os.path.join(ROOT, 'tests'), os.path.join(work, 'tests'),
@@ -77,9 +77,11 @@ def main(argv=None):
         if test_one(os.path.abspath(wheel), python, pytest_args) != 0:
             failed.append(os.path.basename(wheel))
     missing = sorted(set(pythons) - {os.path.basename(w).split('-')[2] for w, _ in plan})
-    print(f'test_wheels: {len(plan) - len(failed)} of {len(plan)} wheels passed'
-          + (f'; failed: {", ".join(failed)}' if failed else '')
-          + (f'; no wheel for {", ".join(missing)}' if missing else ''))
+    if failed:
+        print(f'test_wheels: failed: {", ".join(failed)}')
+    if missing:
+        print(f'test_wheels: no wheel for {", ".join(missing)}')
+    print(f'wheels: {len(plan) - len(failed)} passed, {len(failed)} failed')
     return 1 if failed or missing else 0
 
 
