@@ -100,6 +100,7 @@ def main(argv=None):
         shutil.copytree(os.path.join(ROOT, 'tests'), os.path.join(work, 'tests'),
                         ignore=shutil.ignore_patterns('__pycache__', 'perf', 'packaging'))
         shutil.copy2(os.path.join(ROOT, 'pyproject.toml'), work)
+        shutil.copytree(os.path.join(ROOT, 'examples'), os.path.join(work, 'examples'))
         env['NIXLOOP_TEST_INSTALLED'] = '1'
         r = subprocess.run([py, '-m', 'pytest', '-p', 'no:cacheprovider', 'tests/loop'],
                            cwd=work, env=env)

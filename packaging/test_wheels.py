@@ -2,11 +2,11 @@
 
 For every wheel in the given directory whose CPython tag matches an interpreter pyenv provides
 (or one passed with --python): a new venv from that interpreter, `pip install
-WHEEL[test,integration]` (the extras pin the test tools and the frameworks), a copy of tests/ in a temporary directory
-that has no nixloop/ source next to it, and pytest run there with NIXLOOP_TEST_INSTALLED=1, which
-makes tests/conftest.py refuse to run unless nixloop was imported from the venv's
-site-packages. Left out: tests/perf (the benchmark tools need perf/ and a libuv build) and
-tests/packaging (the build's rules need the source tree).
+WHEEL[test,integration]` (the extras pin the test tools and the frameworks), a copy of tests/
+and examples/ in a temporary directory that has no nixloop/ source next to it, and pytest run
+there with NIXLOOP_TEST_INSTALLED=1, which makes tests/conftest.py refuse to run unless nixloop
+was imported from the venv's site-packages. Left out: tests/perf (the benchmark tools need
+perf/ and a libuv build) and tests/packaging (the build's rules need the source tree).
 
     python packaging/test_wheels.py [--dist dist] [--python PY ...] [-- PYTEST_ARGS]
 """
@@ -43,6 +43,7 @@ def test_one(wheel, python, pytest_args):
                         ignore=shutil.ignore_patterns('__pycache__', 'perf', 'packaging'))
         # pytest's settings (asyncio fixture scope, warning filters) live in pyproject.toml.
         shutil.copy2(os.path.join(ROOT, 'pyproject.toml'), work)
+        shutil.copytree(os.path.join(ROOT, 'examples'), os.path.join(work, 'examples'))
         where = subprocess.run([py, '-c', 'import nixloop; print(nixloop.__file__)'], cwd=work,
                                capture_output=True, text=True, check=True, env=env).stdout
         print(f'   nixloop imported from {where.strip()}', flush=True)
