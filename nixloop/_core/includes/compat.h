@@ -4,10 +4,10 @@
 #include <Python.h>
 #include "uv.h"
 
-/* setup.py passes its minimum libuv version (MIN_LIBUV); this catches headers older than the
- * version pkg-config reported. */
+/* setup.py passes the minimum libuv version (vendor/build_libuv.py MIN_VERSION); this catches
+ * headers older than the version pkg-config reported. */
 #if defined(NL_LIBUV_MIN_HEX) && UV_VERSION_HEX < NL_LIBUV_MIN_HEX
-#error "nixloop needs libuv >= 1.46.0 (setup.py MIN_LIBUV): these uv.h headers are older"
+#error "these uv.h headers are older than the libuv nixloop needs (MIN_VERSION in vendor/build_libuv.py)"
 #endif
 
 /* The loop holds the GIL while libuv runs its phases and gives it up only around the blocking
