@@ -39,7 +39,7 @@ EXPECTED_FAILURES = {
         'counts calls of BaseEventLoop._run_once (and reads _clock_resolution, _selector); '
         'nixloop has no such method: its iteration is libuv\'s uv_run',
 
-    # nixloop bugs in the compiled core (nixloop/_loop.pyx, cbhandle.pyx, _loop.pxd). The fix is
+    # nixloop bugs in the compiled core (nixloop/_core/_loop.pyx, cbhandle.pyx, _loop.pxd). The fix is
     # proposed in tests/cpython/README.md; these entries go once it lands (the run then reports
     # them as "unexpectedly passing").
     P + 'test_events.HandleTests.test_handle_source_traceback':
@@ -54,6 +54,19 @@ EXPECTED_FAILURES = {
     P + 'test_events.TestPyGetEventLoop.test_get_event_loop_returns_running_loop2':
         'same cause as test_get_event_loop_returns_running_loop',
 }
+
+# Python 3.12+ only (first seen when the installed wheels ran this suite on 3.12 and 3.13).
+if PY >= (3, 12):
+    for _cls in ('CFutureTests', 'PyFutureTests'):
+        EXPECTED_FAILURES[P + f'test_futures2.{_cls}.test_task_exc_handler_correct_context'] = (
+            'nixloop keeps a finished task alive one loop iteration longer than asyncio: the '
+            '"Task exception was never retrieved" report of an unreferenced failed task comes '
+            'after the second sleep(0), not the first (measured on 3.11 too, where CPython has no '
+            'such test), so the test\'s check right after one sleep(0) fails')
+if PY >= (3, 13):
+    EXPECTED_FAILURES[P + 'test_runners.RunTests.test_loop_factory_default_event_loop'] = (
+        'run_suite.py makes asyncio.EventLoop a nixloop loop (so that Runner defaults run on '
+        'nixloop); this test asserts that asyncio.EventLoop is the selector loop')
 
 # The areas of issue 2. test_runners and test_pep492 are run with their stub BaseEventLoop
 # replaced by nixloop (run_suite._adapt_stub_loops).
@@ -74,8 +87,8 @@ EVENTS_ONLY = [P + 'test_events.' + c + '.*' for c in (
         'test_timeout_rounding')]
 
 # Whole I/O modules: test_subprocess (loop.subprocess_exec/_shell and the pipe transports,
-# nixloop/loop_subprocess.py and loop_pipes.py), test_ssl and test_streams (TLS through
-# asyncio's SSLProtocol on nixloop's stream transports, nixloop/loop_tls.py).
+# nixloop/loop/subprocess.py and loop/pipes.py), test_ssl and test_streams (TLS through
+# asyncio's SSLProtocol on nixloop's stream transports, nixloop/loop/tls.py).
 CASES = [(m, None) for m in CORE_MODULES] + [('test_events', EVENTS_ONLY),
                                              ('test_subprocess', None), ('test_ssl', None),
                                              ('test_streams', None)]
@@ -87,6 +100,8 @@ TEST_TIMEOUT = 30
 
 @pytest.mark.parametrize('module,only', CASES, ids=[c[0] for c in CASES])
 def test_cpython_asyncio_module(module, only):
+    if importlib.util.find_spec(P + module) is None:
+        pytest.skip(f'Python {PY[0]}.{PY[1]} has no {P}{module}')
     res = run_suite.run_module(module, 'nixloop', timeout=MODULE_TIMEOUT.get(module, 90),
                                test_timeout=TEST_TIMEOUT, max_restarts=3, only=only)
     c = res['counts']
