@@ -176,16 +176,19 @@ class PerfSyscalls:
 
 class StraceSyscalls:
     """strace -c -f attached to a running process (the fallback: every syscall stops the server,
-    so only the counts are worth reading, not the server's speed meanwhile)."""
+    so only the counts are worth reading, not the server's speed meanwhile). strace cannot be
+    paused, so it attaches in enable() (after the warm-up) and detaches in disable(): only the
+    counted requests' syscalls (and the pause around them) are counted."""
 
     def __init__(self, pid, tmpdir, events, tag):
         self.out = os.path.join(tmpdir, f"{tag}.strace")
         self.pid = pid
-        self.p = CHILDREN.popen(["strace", "-c", "-f", "-q", "-o", self.out, "-p", str(pid)],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        self.p = None
 
     def enable(self):
+        self.p = CHILDREN.popen(["strace", "-c", "-f", "-q", "-o", self.out, "-p", str(self.pid)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # attached once the process has a tracer
             try:
@@ -194,20 +197,22 @@ class StraceSyscalls:
                         return
             except OSError:
                 break
+            if self.p.poll() is not None:
+                break
             time.sleep(0.01)
         raise Failed("strace did not attach")
 
     def disable(self):
-        pass
-
-    def result(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
+        if self.p is not None and self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)  # detaches and writes the summary
             try:
                 self.p.wait(15)
             except subprocess.TimeoutExpired:
                 pass
-        CHILDREN.stop(self.p)
+
+    def result(self):
+        self.disable()
+        self.close()
         by = {}
         try:
             with open(self.out) as f:
@@ -222,7 +227,8 @@ class StraceSyscalls:
         return {"total": sum(by.values()), "by_kind": by}
 
     def close(self):
-        CHILDREN.stop(self.p)
+        if self.p is not None:
+            CHILDREN.stop(self.p)
 
 
 def measure_syscalls(env, w, proc, target, tmpdir, tag):

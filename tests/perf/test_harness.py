@@ -58,7 +58,7 @@ def test_end_to_end_run_with_costs(build, tmp_path):
                         '--reps', '1', '--duration', '0.3', '--warmup', '0.1', '--out', str(tmp_path)],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
-    doc = json.load(open(tmp_path / 'latest' / 'results.json'))
+    doc = json.loads((tmp_path / 'latest' / 'results.json').read_text())
     (w,) = doc['workloads']
     rows = {row['server']: row for row in w['rows']}
     assert set(rows) == {'uvloop/protocol', 'uvloop/protocol@runner', 'C/libuv'}
@@ -71,5 +71,5 @@ def test_end_to_end_run_with_costs(build, tmp_path):
             assert 1.5 < row['costs']['syscalls']['per_request'] < 10, row['costs']
         if tools['instructions']:
             assert 100 < row['costs']['instructions']['per_request'] < 100000, row['costs']
-    md = open(tmp_path / 'latest' / 'results.md').read()
+    md = (tmp_path / 'latest' / 'results.md').read_text()
     assert 'Cost per request' in md and 'uvloop/protocol@runner' in md
