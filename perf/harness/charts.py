@@ -5,12 +5,16 @@ import os
 
 from .env import PY_LOOPS
 from .runners import MICRO_LABELS
+from .report import COST_WHAT, HEADLINE_REFS, headline
 from .stats import med, paired_ratio, ratio, reference_row
 
 
 def _grouped_bars(ax, groups, names, value):
-    """Bars per name within each group; value(group, name) -> float or None."""
+    """Bars per name within each group; value(group, name) -> float or None. Up to 20 names get
+    distinct colours (the default cycle repeats after 10)."""
+    import matplotlib
     width = 0.8 / max(len(names), 1)
+    colors = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"].colors
     for j, name in enumerate(names):
         xs, ys = [], []
         for i, g in enumerate(groups):
@@ -19,7 +23,7 @@ def _grouped_bars(ax, groups, names, value):
                 xs.append(i + (j - (len(names) - 1) / 2) * width)
                 ys.append(v)
         if xs:
-            ax.bar(xs, ys, width, label=name)
+            ax.bar(xs, ys, width, label=name, color=colors[j % len(colors)])
     ax.axhline(1.0, color="k", lw=0.8)
 
 
@@ -61,6 +65,27 @@ def cost_chart(plt, outdir, all_rows, made):
     axes[0].set_title("Cost per request relative to uvloop (same kind, same way of serving)")
     axes[0].legend(fontsize=6, ncol=3)
     _save(fig, outdir, "cost_ratio.png", made)
+    plt.close(fig)
+
+
+def headline_chart(plt, outdir, all_rows, made):
+    """The headline as a chart: nixloop's cost per request (run_forever rows) as a ratio to uvloop,
+    rloop and C (Node for HTTP and the net facade), one panel per cost."""
+    data = headline(all_rows)
+    if not data:
+        return
+    labels = [f"{w.id}\n{row.spec.name.split('/', 1)[1]}" for w, row, _ in data]
+    fig, axes = plt.subplots(len(COST_WHAT), 1, figsize=(max(9, 0.9 * len(data) + 4), 11))
+    for ax, (what, label, _digits) in zip(axes, COST_WHAT):
+        _grouped_bars(ax, list(range(len(data))), [f"x {r}" for r in HEADLINE_REFS],
+                      lambda i, name, what=what: data[i][2][what][1][name[2:]])
+        ax.set_xticks(range(len(data)))
+        ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=7)
+        ax.set_ylabel(f"nixloop {label}\nratio (lower is better)", fontsize=8)
+        ax.legend(fontsize=7)
+    axes[0].set_title("nixloop's cost per request relative to uvloop, rloop and C (Node for HTTP "
+                      "and nixloop/net)")
+    _save(fig, outdir, "cost_headline.png", made)
     plt.close(fig)
 
 
@@ -134,6 +159,7 @@ def charts(outdir, all_rows, mrows, benches):
     except Exception as exc:  # noqa: BLE001
         return [f"charts skipped: matplotlib not importable ({exc})"]
     made = []
+    headline_chart(plt, outdir, all_rows, made)
     cost_chart(plt, outdir, all_rows, made)
     echo = [(w, rows) for w, rows in all_rows if w.group in ("echo", "http", "connrate")]
     if echo:

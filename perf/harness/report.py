@@ -139,12 +139,15 @@ def cost_table(w, rows):
     return head, lines
 
 
-def headline_table(all_rows):
-    """nixloop's cost per request on every echo and HTTP workload (its run_forever rows), with
-    the ratios to uvloop, rloop and C (Node for HTTP and the net facade)."""
-    head = ["workload", "nixloop server", "CPU us/req", "x uvloop", "x rloop", "x C/node",
-            "instr/req", "x uvloop", "x rloop", "x C/node", "syscalls/req", "x uvloop"]
-    lines = []
+HEADLINE_REFS = ("uvloop", "rloop", "C/node")
+COST_WHAT = (("cpu", "CPU us/req", 2), ("instructions", "instr/req", 0), ("syscalls", "syscalls/req", 2))
+
+
+def headline(all_rows):
+    """nixloop's run_forever rows of every echo and HTTP workload with their costs and the ratios of
+    each cost to uvloop, rloop and C (Node for HTTP and the net facade): a list of (workload, row,
+    {what: (value, {ref: ratio})}) -- the headline table and chart both read it."""
+    out = []
     for w, rows in all_rows:
         if w.group not in ("echo", "http"):
             continue
@@ -152,16 +155,30 @@ def headline_table(all_rows):
             if row.spec.competitor != "nixloop" or row.spec.serve != "forever" or row.status != "ok":
                 continue
             last = "node" if w.group == "http" or row.spec.kind == "net" else "c"
-            cells = [w.id, row.spec.name]
-            for what, digits in (("cpu", 2), ("instructions", 0)):
-                cells.append(_cost_cell(row, what, digits))
-                for r in ("uvloop", "rloop", last):
+            figs = {}
+            for what, _label, _digits in COST_WHAT:
+                rs = {}
+                for name, r in zip(HEADLINE_REFS, ("uvloop", "rloop", last)):
                     ref = reference_row(rows, row.spec, r, w.base_kind)
-                    cells.append(fmt_ratio(ratio(row.cost(what), ref.cost(what) if ref else None)))
-            ref = reference_row(rows, row.spec, "uvloop", w.base_kind)
-            cells += [_cost_cell(row, "syscalls", 2),
-                      fmt_ratio(ratio(row.cost("syscalls"), ref.cost("syscalls") if ref else None))]
-            lines.append(cells)
+                    rs[name] = ratio(row.cost(what), ref.cost(what) if ref else None)
+                figs[what] = (row.cost(what), rs)
+            out.append((w, row, figs))
+    return out
+
+
+def headline_table(all_rows):
+    """The headline: nixloop's cost per request on every echo and HTTP workload (its run_forever
+    rows), with the ratios to uvloop, rloop and C (Node for HTTP and the net facade)."""
+    head = ["workload", "nixloop server"]
+    for _what, label, _digits in COST_WHAT:
+        head += [label, "x uvloop", "x rloop", "x C/node"]
+    lines = []
+    for w, row, figs in headline(all_rows):
+        cells = [w.id, row.spec.name]
+        for what, _label, digits in COST_WHAT:
+            cells.append(_cost_cell(row, what, digits))
+            cells += [fmt_ratio(figs[what][1][r]) for r in HEADLINE_REFS]
+        lines.append(cells)
     return head, lines
 
 

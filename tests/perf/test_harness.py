@@ -73,3 +73,39 @@ def test_end_to_end_run_with_costs(build, tmp_path):
             assert 100 < row['costs']['instructions']['per_request'] < 100000, row['costs']
     md = (tmp_path / 'latest' / 'results.md').read_text()
     assert 'Cost per request' in md and 'uvloop/protocol@runner' in md
+
+
+def _row(rows_spec, competitor, kind, serve, cpu_us, instr, sc):
+    row = stats.Row('w', workloads.ServerSpec(competitor, kind, serve))
+    # one run of 1000 requests whose CPU time gives cpu_us per request (all user time)
+    row.runs = [{'all_requests': 1000, 'server_cpu_user_s': cpu_us * 1e-3, 'server_cpu_sys_s': 0.0,
+                 'rps': 1000.0, 'latency_us': {'p50': 100, 'p90': 150, 'p99': 200}}]
+    row.costs = {'instructions': {'per_request': instr}, 'syscalls': {'per_request': sc}}
+    rows_spec.append(row)
+    return row
+
+
+def test_headline_ratios_to_uvloop_rloop_and_c(tmp_path):
+    """The headline table and chart: nixloop's run_forever row divided by uvloop's, rloop's and
+    the C server's figures, each cost separately; rows served from a Runner are left out."""
+    from perf.harness import charts, report
+    w = workloads.Workload('echo', 'tcp', 1024, 10)
+    rows = []
+    _row(rows, 'nixloop', 'protocol', 'forever', 6.0, 3000, 2.0)
+    _row(rows, 'nixloop', 'protocol', 'runner', 60.0, 30000, 20.0)
+    _row(rows, 'uvloop', 'protocol', 'forever', 8.0, 6000, 2.5)
+    _row(rows, 'rloop', 'protocol', 'forever', 7.5, 4000, 4.0)
+    _row(rows, 'c', 'c', 'forever', 5.0, 1000, 2.0)
+    ((hw, hrow, figs),) = report.headline([(w, rows)])
+    assert hrow.spec.name == 'nixloop/protocol'
+    assert figs['cpu'][0] == pytest.approx(6.0)
+    assert figs['cpu'][1] == pytest.approx({'uvloop': 0.75, 'rloop': 0.8, 'C/node': 1.2})
+    assert figs['instructions'][1] == pytest.approx({'uvloop': 0.5, 'rloop': 0.75, 'C/node': 3.0})
+    assert figs['syscalls'][1] == pytest.approx({'uvloop': 0.8, 'rloop': 0.5, 'C/node': 1.0})
+    head, (line,) = report.headline_table([(w, rows)])
+    assert line[:6] == ['echo-tcp-1KiB-c10', 'nixloop/protocol', '6.00', '0.75x', '0.80x', '1.20x']
+    made = charts.charts(str(tmp_path), [(w, rows)], [], [])
+    if made and made[0].startswith('charts skipped'):
+        pytest.skip(made[0])
+    assert str(tmp_path / 'cost_headline.png') in made
+    assert (tmp_path / 'cost_headline.png').stat().st_size > 1000
