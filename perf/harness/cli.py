@@ -64,6 +64,9 @@ def parse_args(argv):
                     help="libuv install prefix for the C server (default: vendor/prefix)")
     ap.add_argument("--out", default=RESULTS, help="results directory (default perf/results)")
     ap.add_argument("--list", action="store_true", help="list the workloads and exit")
+    ap.add_argument("--summary", metavar="DIR", help="print the README's tables (cost per request, "
+                    "the two ways of serving, throughput) of a finished run's results directory, "
+                    "e.g. perf/results/latest, and exit")
     args = ap.parse_args(argv)
     wanted = {c.strip() for c in args.costs.split(",") if c.strip()} - {"none"}
     if wanted - set(COST_KINDS):
@@ -135,6 +138,10 @@ def setup(env, args, want, work):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.summary:
+        from .summary import render
+        print(render(args.summary), end="")
+        return 0
     mode = args.mode or "quick"
     cfg = dict(MODES[mode])
     for k in ("reps", "duration", "warmup", "idle_conns"):

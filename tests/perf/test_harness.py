@@ -109,3 +109,28 @@ def test_headline_ratios_to_uvloop_rloop_and_c(tmp_path):
         pytest.skip(made[0])
     assert str(tmp_path / 'cost_headline.png') in made
     assert (tmp_path / 'cost_headline.png').stat().st_size > 1000
+
+
+def test_summary_tables_from_results_json(tmp_path):
+    """python -m perf --summary DIR: the README's tables, rebuilt from results.json."""
+    w = workloads.Workload('echo', 'tcp', 1024, 10)
+    rows = []
+    _row(rows, 'nixloop', 'protocol', 'forever', 6.0, 3000, 2.0)
+    _row(rows, 'nixloop', 'protocol', 'runner', 6.5, 3100, 2.0)
+    _row(rows, 'uvloop', 'protocol', 'forever', 8.0, 6000, 2.5)
+    _row(rows, 'rloop', 'protocol', 'forever', 7.5, 4000, 4.0)
+    _row(rows, 'rloop', 'protocol', 'runner', 22.5, 4000, 4.0)
+    _row(rows, 'c', 'c', 'forever', 5.0, 1000, 2.0)
+    doc = {'command': 'python -m perf --quick', 'started': '2026-12-01T06:00:00+00:00',
+           'mode': 'quick', 'pinning': 'test',
+           'workloads': [{'id': w.id, 'group': 'echo', 'transport': 'tcp', 'size': 1024,
+                          'connections': 10, 'rows': [r.to_json() for r in rows]}]}
+    (tmp_path / 'results.json').write_text(json.dumps(doc))
+    r = subprocess.run([sys.executable, '-m', 'perf', '--summary', str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT, env=PY_ENV, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert '| echo TCP 1 KiB | 6.00 | 8.00 (0.75x) | 7.50 (0.80x) | 5.00 (1.20x) |' in lines
+    assert '| echo TCP 1 KiB | 3,000 | 6,000 (0.50x) | 4,000 (0.75x) | 1,000 (3.00x) |' in lines
+    assert any(l.startswith('| echo TCP 1 KiB |') and '7.50 / 22.50' in l and '6.00 / 6.50' in l
+               for l in lines)
