@@ -48,6 +48,10 @@ def _window(wid):
 
 
 def _label(w, kind):
+    if w.group == "connrate":
+        return f"connections/s, {w.transport.upper()} ({w.conns} at a time)"
+    if w.group == "idle":
+        return f"KiB of RSS per idle {w.transport.upper()} connection ({w.conns:,})"
     if w.group == "http":
         return f"HTTP hello, {kind}, {w.conns} conns"
     t = {"tcp": "TCP", "unix": "Unix", "seqpacket": "SEQPACKET", "udp": "UDP"}[w.transport]
@@ -57,10 +61,10 @@ def _label(w, kind):
     return s
 
 
-def _main_rows(all_rows):
-    """(workload, nixloop run_forever row) pairs the README quotes."""
+def _main_rows(all_rows, groups=("echo", "http")):
+    """(workload, rows, nixloop run_forever row) of the workloads the README quotes."""
     for w, rows in all_rows:
-        if w.group not in ("echo", "http"):
+        if w.group not in groups:
             continue
         kinds = HTTP_KINDS if w.group == "http" else (MAIN_KIND.get(w.transport, "protocol"),)
         for kind in kinds:
@@ -121,13 +125,19 @@ def serving_table(all_rows):
     return md_table(head, lines)
 
 
+def _idle_kib(row):
+    runs = [r for r in row.runs if r] if row and row.status == "ok" else []
+    return runs[0]["bytes_per_conn"] / 1024 if runs else None
+
+
 def throughput_table(all_rows):
-    """req/s of each competitor's main row (run_forever), with the ratio to uvloop."""
+    """req/s (conn/s; idle: KiB per connection) of each competitor's main row (run_forever), with
+    the ratio to uvloop."""
     comps = (("asyncio", "asyncio"), ("uvloop", "uvloop"), ("nixloop", "nixloop"),
              ("rloop", "rloop"), ("Node", "node"), ("C libuv", "c"))
     head = ["workload"] + [c[0] for c in comps]
     lines = []
-    for w, rows, row in _main_rows(all_rows):
+    for w, rows, row in _main_rows(all_rows, ("echo", "http", "connrate", "idle")):
         ref = reference_row(rows, row.spec, "uvloop", w.base_kind)
         cells = [_label(w, row.spec.kind)]
         for _name, comp in comps:
@@ -138,6 +148,11 @@ def throughput_table(all_rows):
                         and x.spec.serve == "forever"]
                 r = next((x for kind in (row.spec.kind, w.base_kind) for x in mine
                           if x.spec.kind == kind), None)
+            if w.group == "idle":
+                kib, rk = _idle_kib(r), _idle_kib(ref)
+                cells.append("-" if kib is None else f"{kib:.2f}" if r is ref else
+                             f"{kib:.2f} ({fmt_ratio(ratio(kib, rk))})")
+                continue
             rps = med(r.metric("rps")) if r else None
             if rps is None:
                 cells.append("-")
@@ -149,6 +164,29 @@ def throughput_table(all_rows):
     return md_table(head, lines)
 
 
+def micro_table(doc):
+    """The micro benchmarks: ops/s per loop, with the ratio to uvloop."""
+    from .runners import MICRO_LABELS
+    by = {(m["bench"], m["loop"]): m for m in doc.get("micro") or []}
+    loops = ("asyncio", "uvloop", "nixloop", "rloop")
+    lines = []
+    for bench in dict.fromkeys(m["bench"] for m in doc.get("micro") or []):
+        ref = by.get((bench, "uvloop"))
+        cells = [MICRO_LABELS.get(bench, bench)]
+        for loop in loops:
+            m = by.get((bench, loop))
+            v = med(m["runs"]) if m and m["status"] == "ok" else None
+            if v is None:
+                cells.append("-")
+            elif loop == "uvloop":
+                cells.append(fmt_num(v))
+            else:
+                r = paired_ratio(m["runs"], ref["runs"]) if ref and ref["status"] == "ok" else None
+                cells.append(f"{fmt_num(v)} ({fmt_ratio(r)})")
+        lines.append(cells)
+    return md_table(["micro benchmark (ops/s)"] + list(loops), lines) if lines else None
+
+
 def render(results_dir):
     doc, all_rows = load(results_dir)
     md = [f"Run: `{doc.get('command', 'python -m perf')}`, {doc.get('started', '?')[:16].replace('T', ' ')} UTC, "
@@ -158,4 +196,7 @@ def render(results_dir):
     md += ["", "**server CPU µs per request, served from run_forever() / from a task in "
            "asyncio.Runner**", "", serving_table(all_rows)]
     md += ["", "**throughput, req/s** (ratio to uvloop)", "", throughput_table(all_rows)]
+    micro = micro_table(doc)
+    if micro:
+        md += ["", micro]
     return "\n".join(md) + "\n"

@@ -123,6 +123,8 @@ def test_summary_tables_from_results_json(tmp_path):
     _row(rows, 'c', 'c', 'forever', 5.0, 1000, 2.0)
     doc = {'command': 'python -m perf --quick', 'started': '2026-12-01T06:00:00+00:00',
            'mode': 'quick', 'pinning': 'test',
+           'micro': [{'bench': 'call_soon', 'loop': 'uvloop', 'status': 'ok', 'runs': [100.0, 110.0]},
+                     {'bench': 'call_soon', 'loop': 'nixloop', 'status': 'ok', 'runs': [250.0, 220.0]}],
            'workloads': [{'id': w.id, 'group': 'echo', 'transport': 'tcp', 'size': 1024,
                           'connections': 10, 'rows': [r.to_json() for r in rows]}]}
     (tmp_path / 'results.json').write_text(json.dumps(doc))
@@ -132,5 +134,6 @@ def test_summary_tables_from_results_json(tmp_path):
     lines = r.stdout.splitlines()
     assert '| echo TCP 1 KiB | 6.00 | 8.00 (0.75x) | 7.50 (0.80x) | 5.00 (1.20x) |' in lines
     assert '| echo TCP 1 KiB | 3,000 | 6,000 (0.50x) | 4,000 (0.75x) | 1,000 (3.00x) |' in lines
+    assert '| chained call_soon | - | 105 | 235 (2.25x) | - |' in lines  # paired: 2.5, 2.0
     assert any(l.startswith('| echo TCP 1 KiB |') and '7.50 / 22.50' in l and '6.00 / 6.50' in l
                for l in lines)
