@@ -195,7 +195,9 @@ def render(results_dir):
         md += ["", f"**{title}** (nixloop's ratio to each in brackets; lower is better)", "", table]
     md += ["", "**server CPU µs per request, served from run_forever() / from a task in "
            "asyncio.Runner**", "", serving_table(all_rows)]
-    md += ["", "**throughput, req/s** (ratio to uvloop)", "", throughput_table(all_rows)]
+    md += ["", "**throughput, req/s** (median; in brackets the median of the per-repetition ratios "
+           "to uvloop, which in a noisy run can differ from the ratio of the medians)", "",
+           throughput_table(all_rows)]
     micro = micro_table(doc)
     if micro:
         md += ["", micro]
