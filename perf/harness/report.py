@@ -115,6 +115,7 @@ def cost_table(w, rows):
     rname = {"uvloop": "uvloop", "rloop": "rloop", "c": "C", "node": "node"}
     head = ["server", "req/s", "CPU us/req", "user+sys"]
     head += [f"x {rname[r]}" for r in refs] + ["instr/req"] + [f"x {rname[r]}" for r in refs]
+    head += ["memcpy/req", "other instr/req", "x uvloop"]
     head += ["syscalls/req", "x uvloop", "syscalls by kind /req"]
     lines = []
     for row in rows:
@@ -132,6 +133,10 @@ def cost_table(w, rows):
                 ref = reference_row(rows, row.spec, r, w.base_kind)
                 cells.append(fmt_ratio(ratio(row.cost(what), ref.cost(what) if ref else None)))
         ref = reference_row(rows, row.spec, "uvloop", w.base_kind)
+        ins = row.costs.get("instructions") or {}
+        cells += [fmt_num(ins.get("copy_per_request")), fmt_num(row.cost("instructions_nocopy")),
+                  fmt_ratio(ratio(row.cost("instructions_nocopy"),
+                                  ref.cost("instructions_nocopy") if ref else None))]
         cells += [_cost_cell(row, "syscalls", 2),
                   fmt_ratio(ratio(row.cost("syscalls"), ref.cost("syscalls") if ref else None)),
                   _kinds(row.costs.get("syscalls"))]

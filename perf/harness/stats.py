@@ -65,6 +65,11 @@ class Row:
         if what == "cpu":
             c = self.cpu_us()
             return c[2] if c else None
+        if what == "instructions_nocopy":  # instructions other than glibc's memcpy/memmove
+            c = self.costs.get("instructions")
+            if not c or c.get("per_request") is None or c.get("copy_per_request") is None:
+                return None
+            return c["per_request"] - c["copy_per_request"]
         c = self.costs.get(what)
         return c.get("per_request") if c else None
 

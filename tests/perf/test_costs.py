@@ -113,5 +113,39 @@ def test_instructions_with_callgrind(env, tools, tmp_path, competitor, kind, low
     r = costs.measure_instructions(env, spec, _echo_1k(), str(tmp_path), 0)
     assert len(r['batches']) == costs.CG_BATCHES
     assert low < r['per_request'] < high
+    # the memcpy/memmove share: a 1 KiB request copies at most a few KiB in user space
+    assert 0 <= r['copy_per_request'] < r['per_request']
     # fixed counts on the same connections: the batches agree
     assert max(r['batches']) <= 1.1 * min(r['batches'])
+
+
+CALLGRIND_DUMP = """\
+events: Ir
+fl=(1) a.c
+fn=(1) main
+10 100
+calls=1 20
+12 5000
+fn=(2) __memmove_avx_unaligned_erms
+5 3000
++1 1000
+fn=(1)
+11 7
+cfn=(3) memcpy@@GLIBC_2.14
+calls=2 0
+0 400
+fn=(4) _PyMem_RawMalloc
+3 9
+fn=(3)
+* 50
+summary: 9166
+"""
+
+
+def test_copy_instructions_are_self_costs_of_memcpy_and_memmove(tmp_path):
+    """Self costs of the copy functions only: a call's inclusive cost (the line after calls=) is
+    not the caller's own, names given once by fn= or cfn= are found again by id, and _PyMem_* is
+    not a copy."""
+    p = tmp_path / 'cg.out'
+    p.write_text(CALLGRIND_DUMP)
+    assert costs.copy_instructions(str(p)) == 3000 + 1000 + 50
