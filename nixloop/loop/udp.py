@@ -45,6 +45,14 @@ _REUSE_ADDRESS_PARAM = sys.version_info < (3, 11)
 _PY313 = sys.version_info >= (3, 13)
 
 
+class _NotAPair(TypeError, AssertionError):
+    """A local_addr/remote_addr that is not a 2-tuple: asyncio raises TypeError from 3.11 on and
+    AssertionError (an assert) on 3.10; this is both, so that either `except` catches it."""
+
+
+_ADDR_ERROR = _NotAPair if sys.version_info < (3, 11) else TypeError
+
+
 def _check_given_sock(sock, **given):
     """create_datagram_endpoint(sock=...): asyncio's checks, made before anything else is read
     from `sock` (its family decides between UDP and AF_UNIX only after them)."""
@@ -68,7 +76,7 @@ async def _address_pairs(loop, local_addr, remote_addr, family, proto, flags):
         if addr is None:
             continue
         if not (isinstance(addr, tuple) and len(addr) == 2):
-            raise TypeError('2-tuple is expected')
+            raise _ADDR_ERROR('2-tuple is expected')
         infos = await loop._ensure_resolved(addr, family=family, type=socket.SOCK_DGRAM,
                                             proto=proto, flags=flags)
         if not infos:
