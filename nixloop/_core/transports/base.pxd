@@ -2,7 +2,7 @@ cdef class TransportBase:
     cdef BaseLoop _loop
     cdef object _protocol
     cdef object _server
-    cdef dict _extra
+    cdef readonly dict _extra         # readable: shadows asyncio.BaseTransport._extra (asyncio_bases.pyx)
     cdef bint _closing
     cdef readonly bint _protocol_paused   # (readable: asyncio's sendfile fallback asks)
     cdef bint _eof                    # write_eof() called
