@@ -325,6 +325,8 @@ def run(main: Callable, *args: Any) -> Any:
             # -- the main module ------------------------------------------------------
             asyncio._set_running_loop(loop)
             try:
+                if "NODE_CHANNEL_FD" in os.environ:
+                    _bootstrap_ipc(loop)
                 _run_main(main, args, state, runner, result, main_task)
             finally:
                 asyncio._set_running_loop(None)
@@ -376,6 +378,18 @@ def run(main: Callable, *args: Any) -> Any:
         loop.set_exception_handler(None)
         _close_loop(loop, state)
         asyncio.set_event_loop(old_loop)
+
+
+def _bootstrap_ipc(loop: Any) -> None:
+    """Node's pre-execution for a forked process: take the IPC channel the parent gave
+    (``process.send`` & co.), and set up the cluster worker when the parent is a cluster primary.
+    The runner is the process's bootstrap, which is why it reaches up to those two facades, and
+    only here, only for a forked process (neither imports this module's runner)."""
+    from .child_process import _child
+    _child.bootstrap(process, loop)
+    if "NODE_UNIQUE_ID" in os.environ:
+        from .cluster import _worker
+        _worker.setup(process, loop)
 
 
 def _run_main(main: Any, args: tuple, state: Any, runner: _Runner, result: list,
