@@ -52,7 +52,7 @@ from typing import Any, Callable
 __all__ = [
     "UNDEFINED", "NodeError", "RangeError", "NodeSystemError", "AggregateError",
     "node_error", "system_error", "error_code", "uv_errno", "inspect",
-    "determine_specific_type", "format_list",
+    "determine_specific_type", "format_list", "validate_signal",
 ]
 
 
@@ -684,3 +684,17 @@ def system_error(err: int | str | OSError, syscall: str, address: str | None = N
     if path is not None:
         exc.filename = path
     return exc
+
+
+def validate_signal(sig: Any) -> int:
+    """Node's ``convertToValidSignal``: an integer (passed through: the kill() that uses it
+    reports EINVAL for a number that is no signal) or a signal's name, spelt as in
+    ``os.constants.signals`` ('SIGTERM'); anything else raises ``ERR_UNKNOWN_SIGNAL``."""
+    import signal as _signal
+    if isinstance(sig, int) and not isinstance(sig, bool) and -2**31 <= sig < 2**31:
+        return sig
+    if isinstance(sig, str) and sig.startswith("SIG"):
+        num = getattr(_signal.Signals, sig, None)
+        if num is not None:
+            return int(num)
+    raise ERR_UNKNOWN_SIGNAL(sig)  # type: ignore[name-defined]  # noqa: F821

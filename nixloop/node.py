@@ -79,7 +79,7 @@ from typing import Any, Callable
 from . import _nodeenv
 from ._aliases import alias_module
 from .events import EventEmitter
-from .errors import ERR_INVALID_ARG_TYPE
+from .errors import ERR_INVALID_ARG_TYPE, system_error, validate_signal
 
 __all__ = ["process", "Process", "run", "ProcessCrash", "nextTick"]
 
@@ -133,7 +133,16 @@ _START = time.monotonic()
 
 
 class Process(EventEmitter):
-    """Node's ``process`` object, for the parts that make sense in Python."""
+    """Node's ``process`` object, for the parts that make sense in Python.
+
+    In a process started by ``nixloop.child_process.fork`` (or ``nixloop.cluster``), ``run``
+    gives it the IPC channel: ``send()``, ``disconnect()``, ``connected``, ``channel`` and the
+    ``'message'`` and ``'disconnect'`` events. Elsewhere they are None (Node: undefined)."""
+
+    send: Any = None
+    disconnect: Any = None
+    connected: Any = None
+    channel: Any = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,6 +191,19 @@ class Process(EventEmitter):
 
     def cwd(self) -> str:
         return os.getcwd()
+
+    def kill(self, pid: Any, signal: Any = "SIGTERM") -> bool:
+        """``process.kill(pid[, signal])``: send a signal (a name such as 'SIGTERM', or a
+        number; 0 tests for the process) and return True, or raise Node's errors
+        (``ERR_INVALID_ARG_TYPE``, ``ERR_UNKNOWN_SIGNAL``, ``kill ESRCH``...)."""
+        if isinstance(pid, bool) or not isinstance(pid, int) or not -2**31 <= pid < 2**31:
+            raise ERR_INVALID_ARG_TYPE("pid", "number", pid)
+        num = validate_signal(signal if signal is not None else "SIGTERM")
+        try:
+            os.kill(pid, num)
+        except OSError as exc:
+            raise system_error(exc, "kill") from None
+        return True
 
     def uptime(self) -> float:
         return time.monotonic() - _START

@@ -27,30 +27,14 @@ import threading
 from .._core._loop import ChannelHandle, PollHandle, READABLE
 from .._nodeenv import state_for
 from ..errors import (ERR_CHILD_PROCESS_IPC_REQUIRED, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE,
-                      ERR_IPC_ONE_PIPE, ERR_UNKNOWN_SIGNAL, system_error)
+                      ERR_IPC_ONE_PIPE, system_error, validate_signal)
 from ..events import EventEmitter
 from ..net import Socket
 from ..net.common import get_loop
 from ._channel import Channel
 from ._serialization import SERIALIZATIONS
 
-__all__ = ["ChildProcess", "fork", "signal_number"]
-
-
-def signal_number(sig) -> int:
-    """Node's convertToValidSignal: 0, a signal number or a name ('SIGTERM', any case)."""
-    if sig == 0 and not isinstance(sig, bool):
-        return 0
-    if isinstance(sig, int) and not isinstance(sig, bool):
-        try:
-            return int(_signal.Signals(sig))
-        except ValueError:
-            pass
-    elif isinstance(sig, str):
-        num = getattr(_signal.Signals, sig.upper(), None) if sig.upper().startswith("SIG") else None
-        if num is not None:
-            return int(num)
-    raise ERR_UNKNOWN_SIGNAL(sig)
+__all__ = ["ChildProcess", "fork"]
 
 
 def _signal_name(num: int) -> str:
@@ -288,7 +272,7 @@ class ChildProcess(EventEmitter):
 
     def kill(self, sig="SIGTERM") -> bool:
         """Send ``sig`` (a name or number; default SIGTERM): True when it was delivered."""
-        num = signal_number(sig)
+        num = validate_signal(sig)
         if self._exited or self.pid is None:
             return False
         try:

@@ -106,10 +106,15 @@ class PrimaryWorker(Worker):
         return self
 
     def destroy(self, signo="SIGTERM") -> None:
+        """``kill()``: close the channel (no ``exitedAfterDisconnect``, as in Node: the worker
+        did not ask to go), then send ``signo``."""
         proc = self.process
+        signo = signo or "SIGTERM"
+        _remove_handles_for_worker(self)
+        _remove_worker(self)
         if self.isConnected():
             self.once("disconnect", lambda *_: proc.kill(signo))
-            self.disconnect()
+            proc.disconnect()
             return
         proc.kill(signo)
 
