@@ -398,7 +398,13 @@ class Channel:
             return
         self._finished = True
         self._close()
-        self.target.emit("disconnect")
+        try:
+            self.target.emit("disconnect")
+        finally:
+            # the channel counts as closed for the target's 'close' after 'disconnect' (Node
+            # closes the handle there, and its close callback comes later still)
+            if self.on_closed is not None:
+                self.on_closed()
 
     def _close(self) -> None:
         if self.closed:
@@ -408,5 +414,3 @@ class Channel:
         self.handle.close()
         while self.fds:
             _close_fd(self.fds.popleft())
-        if self.on_closed is not None:
-            self.on_closed()
