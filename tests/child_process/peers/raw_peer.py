@@ -7,6 +7,7 @@ so the parent's handling of broken peers can be tested. Modes:
   bad_handle   a NODE_HANDLE of an unknown type with an fd; waits
   bad_v8       (advanced) a framed payload that is not V8 data, then a good one; waits
   die          SIGKILL at once (the parent then writes into a dead channel)
+  stall        never reads (the parent's writes back up); the parent kills it
 """
 import os
 import signal
@@ -49,3 +50,6 @@ elif mode == "bad_v8":
     wait_for_eof()
 elif mode == "die":
     os.kill(os.getpid(), signal.SIGKILL)
+elif mode == "stall":
+    import time
+    time.sleep(60)
