@@ -52,20 +52,25 @@ isWorker = _IS_WORKER
 isPrimary = not _IS_WORKER
 isMaster = isPrimary          # deprecated alias
 
+from .._aliases import alias_module        # noqa: E402
 from ._common import Worker as _Worker        # noqa: E402
 from ._asyncio import listenSocket, createServer  # noqa: E402
 
-listen_socket = listenSocket
-create_server = createServer
+__all__ = ["isPrimary", "isMaster", "isWorker", "worker", "Worker", "listenSocket",
+           "createServer"]
+
+worker = None      # in a worker, its Worker once nixloop.node.run (or listenSocket) set it up
 
 if _IS_WORKER:
     from ._worker import ChildWorker as Worker  # noqa: E402
-    worker = None
 else:
     from ._primary import (SCHED_NONE, SCHED_RR, PrimaryWorker as Worker,  # noqa: E402
                            default_policy as _default_policy, disconnect, fork, setupPrimary)
-    setupMaster = setupPrimary
-    setup_primary = setup_master = setupPrimary
+    setupMaster = setupPrimary               # deprecated alias, as in Node
     workers: dict = {}
     settings: dict = {}
     schedulingPolicy = _default_policy()
+    __all__ += ["SCHED_NONE", "SCHED_RR", "disconnect", "fork", "setupPrimary", "setupMaster",
+                "workers", "settings", "schedulingPolicy"]
+
+alias_module(globals())
