@@ -109,6 +109,8 @@ class Channel:
         self.pending: list | None = None        # [data, handle, sends] awaiting the ACK
         self.pending_close = None               # set by a conversion's post_send
         self.waiting: list = []                 # 'message' events waiting for a listener
+        self._batch: list | None = None         # messages to send together (see _write)
+        self._batch_bytes = 0
         self.sockets: dict = {"got": {}, "send": {}}
         self.on_closed = on_closed
         self.closed = False
@@ -120,6 +122,7 @@ class Channel:
         target._send = self._send
         target.disconnect = self.disconnect
         target._disconnect = self._disconnect
+        target._flush = self._flush
         target.on("newListener", self._on_new_listener)
         handle.on_fds = self._on_fds
         handle.on_read = self._on_read
@@ -190,7 +193,7 @@ class Channel:
             err = system_error("EMSGSIZE", "write")
             err._node_message = f"write EMSGSIZE: {exc}"
         if err is None:
-            err = self._write(data, native, callback)
+            err = self._write(data, native, callback, options.get("swallowErrors"))
         if err is None:
             if native is not None:
                 if self.handle_queue is None:
@@ -206,12 +209,29 @@ class Channel:
                     self.ts.add_tick(callback, (err,))
                 else:
                     self.ts.add_tick(self.target.emit, ("error", err))
-        return self.handle.write_queue_size < _QUEUE_LIMIT
+        return self.handle.write_queue_size + self._batch_bytes < _QUEUE_LIMIT
 
-    def _write(self, data: bytes, native, callback):
-        """Write one encoded message (with the fd of ``native``): None or the error."""
+    def _write(self, data: bytes, native, callback, swallow=False):
+        """Write one encoded message (with the fd of ``native``): None or the error.
+
+        A message without a handle waits in a batch that goes out in one send once the current
+        callbacks and their ticks are done (the loop's next ready callback): a worker's
+        NODE_HANDLE_ACK and its reply to the primary then cost one send, and the peer one
+        wake-up, instead of two. Measured on the cluster's round-robin hand-off
+        (perf/bench_cluster.py, 1 worker): see perf/README.md. A message with a handle sends
+        the batch first, so the order on the wire is the order of the calls."""
         if self.closed:
             return system_error("EBADF", "write")
+        if native is None:
+            batch = self._batch
+            if batch is None:
+                batch = self._batch = []
+                self.control.refCounted()          # the batch keeps the loop alive
+                self.loop.call_soon(self._flush)
+            batch.append((data, callback, swallow))
+            self._batch_bytes += len(data)
+            return None
+        self._flush()
         fds = None
         try:
             if native is not None:
@@ -226,11 +246,45 @@ class Channel:
             self.control.refCounted()
         return None
 
+    def _flush(self) -> None:
+        """Send the batch (see _write); its callbacks and errors as for single messages."""
+        batch = self._batch
+        if batch is None:
+            return
+        self._batch = None
+        self._batch_bytes = 0
+        self.control.unrefCounted()
+        callbacks = [cb for _, cb, _ in batch if callable(cb)]
+        err = None
+        if self.closed:
+            err = system_error("EBADF", "write")
+        else:
+            data = batch[0][0] if len(batch) == 1 else b"".join([m[0] for m in batch])
+            try:
+                sync = self.handle.write(data, None, callbacks or False)
+            except OSError as exc:
+                err = system_error(exc, "write")
+        if err is not None:
+            for _, cb, swallow in batch:
+                if not swallow:
+                    if callable(cb):
+                        self.ts.add_tick(cb, (err,))
+                    else:
+                        self.ts.add_tick(self.target.emit, ("error", err))
+        elif sync:
+            for cb in callbacks:
+                self.ts.add_tick(cb, (None,))
+        else:
+            self.control.refCounted()
+
     def _on_write_done(self, callback, exc) -> None:
         self.control.unrefCounted()
-        if callable(callback):
-            self.ts.invoke(callback, (None if exc is None else system_error(exc, "write"),),
-                           "IPC send callback")
+        if not callback:
+            return
+        err = None if exc is None else system_error(exc, "write")
+        for cb in (callback if type(callback) is list else (callback,)):
+            if callable(cb):
+                self.ts.invoke(cb, (err,), "IPC send callback")
 
     # -- receiving ----------------------------------------------------------------------------
 
@@ -409,6 +463,7 @@ class Channel:
     def _close(self) -> None:
         if self.closed:
             return
+        self._flush()                  # what was sent before the close goes out first
         self.closed = True
         self.target.connected = False
         self.handle.close()

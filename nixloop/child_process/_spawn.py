@@ -57,10 +57,12 @@ class _ExitWatch:
     Node's process handle), or a thread blocked in waitpid. The loop cancels it if it closes
     first (the pidfd is then closed; the child is left to Popen's own reaping)."""
 
-    def __init__(self, loop, pid: int, on_exit) -> None:
+    def __init__(self, loop, pid: int, on_exit, popen=None) -> None:
         self.loop = loop
         self.pid = pid
         self.on_exit = on_exit
+        self.popen = popen
+        self.reaped = False
         self.poll = None
         self.pidfd = -1
         self.watches = loop.__dict__.setdefault("_nixloop_exit_watches", set())
@@ -84,6 +86,7 @@ class _ExitWatch:
             pid, status = self.pid, None
         if pid == 0:
             return
+        self.reaped = True
         self.cancel()
         self.on_exit(status)
 
@@ -102,13 +105,27 @@ class _ExitWatch:
         self.on_exit(status)
 
     def cancel(self) -> None:
+        """Stop watching: after the exit, or when the loop closes first (an unref'd child
+        outliving the parent's loop). Then a daemon thread reaps the child when it ends, so that
+        it leaves no zombie (and its Popen no ResourceWarning)."""
         self.watches.discard(self)
         if self.poll is not None:
             self.poll.close()          # out of epoll at once: the pidfd may go
             self.poll = None
+            if not self.reaped:
+                threading.Thread(target=self._reap_abandoned, name=f"nixloop-reap-{self.pid}",
+                                 daemon=True).start()
         if self.pidfd >= 0:
             os.close(self.pidfd)
             self.pidfd = -1
+
+    def _reap_abandoned(self) -> None:
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return
+        if self.popen is not None and self.popen.returncode is None:
+            self.popen.returncode = os.waitstatus_to_exitcode(status)
 
     def ref(self) -> None:
         if self.poll is not None:
@@ -234,7 +251,7 @@ class ChildProcess(EventEmitter):
         handle = ChannelHandle.from_fd(loop, parent_end.detach())
         self._closesNeeded += 1
         Channel(self, handle, loop, serialization, parent=True, on_closed=self._maybe_close)
-        self._watch = _ExitWatch(loop, popen.pid, self._on_exit_status)
+        self._watch = _ExitWatch(loop, popen.pid, self._on_exit_status, popen)
 
     def _on_exit_status(self, status) -> None:
         state_for(self._loop).invoke(self._on_exit, (status,), "child process exit")

@@ -230,6 +230,9 @@ def _on_connection(message, handle) -> None:
         if mc is not None and getattr(owner, "_connections", 0) >= mc:
             accepted = False
     _send({"ack": message.get("seq"), "accepted": accepted})
+    # the reply (and the handle's ACK) leave now, before the connection is served: the primary
+    # gives this worker its next connection once it has them
+    _state["process"]._flush()
     if accepted:
         server.deliver(handle, message.get("peer"))
     elif handle is not None:
