@@ -92,11 +92,15 @@ class _Native:
 class _UnixNative(_Native):
     @staticmethod
     def got(channel, message, fd, emit):
-        kind = _socket.socket(fileno=os.dup(fd))
         try:
-            stype = kind.type
+            probe = _socket.socket(fileno=fd)
+        except OSError:
+            os.close(fd)
+            raise
+        try:
+            stype = probe.type
         finally:
-            kind.close()
+            probe.detach()
         cls = SeqpacketHandle if stype == _socket.SOCK_SEQPACKET else DgramHandle
         emit(cls.from_fd(channel.loop, fd))
 
