@@ -53,7 +53,6 @@ isPrimary = not _IS_WORKER
 isMaster = isPrimary          # deprecated alias
 
 from .._aliases import alias_module        # noqa: E402
-from ._common import Worker as _Worker        # noqa: E402
 from ._asyncio import listenSocket, createServer  # noqa: E402
 
 __all__ = ["isPrimary", "isMaster", "isWorker", "worker", "Worker", "listenSocket",
