@@ -105,3 +105,42 @@ def test_documented_asyncio_recipe(tmp_path):
         raise
     rc, _, err = clusterrun.finish(proc)
     assert rc == 0, err
+
+
+def test_workers_exit_when_the_primary_is_killed(tmp_path):
+    """A primary that dies without disconnecting (SIGKILL): its workers see the channel end and
+    exit by themselves, as Node's do; none is left running."""
+    script = os.path.join(clusterrun.ROOT, "perf", "servers", "cluster_echo.py")
+    proc = clusterrun.start([sys.executable, script, "--tcp", "127.0.0.1:0", "--workers", "2"],
+                            tmp_path)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("READY tcp "), proc.stderr.read()
+        workers = [pid for pid, _ in clusterrun.group_members(proc.pid) if pid != proc.pid]
+        assert len(workers) == 2
+        port = int(line.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"ping")
+            assert s.recv(10) == b"ping"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 15
+        # the workers are re-parented (not our children): wait for them to vanish
+        while any(os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" for pid in workers):
+            assert time.monotonic() < deadline, "workers outlived their primary"
+            time.sleep(0.05)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
