@@ -1,10 +1,12 @@
 """Bounds every test of tests/child_process with SIGALRM (the loop wakes for signals), leaves
 the global ``process`` emitter clean, and runs ``node.run`` once before the first test: the
 first run in a process opens libuv's process-wide signal pipe, which is no leak of a test."""
+import os
 import signal
 
 import pytest
 
+import nixloop
 from nixloop import node
 
 LIMIT = 60  # seconds per test
@@ -17,6 +19,20 @@ class TestTookTooLong(Exception):
 @pytest.fixture(scope="session", autouse=True)
 def _warm_up_node_run():
     node.run(lambda: None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _children_import_this_nixloop():
+    """Children forked in process run the same interpreter: they must import the nixloop these
+    tests import (the source tree, where it is not installed, or the installed one)."""
+    path = os.path.dirname(os.path.dirname(os.path.abspath(nixloop.__file__)))
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = path + (os.pathsep + old if old else "")
+    yield
+    if old is None:
+        del os.environ["PYTHONPATH"]
+    else:
+        os.environ["PYTHONPATH"] = old
 
 
 @pytest.fixture(autouse=True)

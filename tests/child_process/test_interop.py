@@ -11,17 +11,19 @@ import sys
 
 import pytest
 
+import nixloop
 from nixloop import child_process, node
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
 ROOT = os.path.dirname(os.path.dirname(HERE))
 NODE = shutil.which("node")
+NIXLOOP_PATH = os.path.dirname(os.path.dirname(os.path.abspath(nixloop.__file__)))
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
 def node_parent(mode):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=NIXLOOP_PATH + os.pathsep + os.environ.get("PYTHONPATH", ""))
     r = subprocess.run([NODE, os.path.join(PEERS, "node_parent.js"),
                         os.path.join(PEERS, "echo_child.py"), sys.executable, mode],
                        capture_output=True, text=True, timeout=30, env=env)

@@ -12,10 +12,14 @@ import sys
 
 import pytest
 
+import nixloop
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "scripts")
 ROOT = os.path.dirname(os.path.dirname(HERE))
 NODE = shutil.which("node")
+# the children import the nixloop these tests import (the source tree, or an installed one)
+NIXLOOP_PATH = os.path.dirname(os.path.dirname(os.path.abspath(nixloop.__file__)))
 NAMES = sorted(f[:-3] for f in os.listdir(SCRIPTS) if f.endswith(".js") and not f.startswith("_"))
 
 
@@ -33,7 +37,7 @@ def normalized(lines):
 
 
 def run(argv, tmp_path):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=NIXLOOP_PATH + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("NODE_CHANNEL_FD", None)
     env.pop("NODE_UNIQUE_ID", None)
     # A new session: if anything is left behind, the whole group goes at the end.

@@ -4,11 +4,15 @@ import os
 import subprocess
 import sys
 
+import nixloop
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the programs import the nixloop these tests import (the source tree, or an installed one)
+NIXLOOP_PATH = os.path.dirname(os.path.dirname(os.path.abspath(nixloop.__file__)))
 
 
 def env_for(**extra):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=NIXLOOP_PATH + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for name in ("NODE_CHANNEL_FD", "NODE_UNIQUE_ID", "NODE_CLUSTER_SCHED_POLICY"):
         env.pop(name, None)
     env.update(extra)
