@@ -94,7 +94,7 @@ test-pythons: $(LIBUV)
 	  .venv-$$v/bin/python -m pip install -q --upgrade pip >/dev/null; \
 	  .venv-$$v/bin/python -m pip install -q "setuptools>=77" wheel "Cython>=3.0" pytest pytest-asyncio uvloop; \
 	  $(USE_PREFIX) .venv-$$v/bin/python setup.py -q build_ext --inplace; \
-	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node tests/net tests/unix tests/cpython $(PYTEST_ARGS); \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node tests/net tests/unix tests/child_process tests/cluster tests/cpython $(PYTEST_ARGS); \
 	done
 
 # Packaging (see packaging/): the sdist carries the pinned libuv tarball; wheels are built from

@@ -115,8 +115,10 @@ def test_instructions_with_callgrind(env, tools, tmp_path, competitor, kind, low
     assert low < r['per_request'] < high
     # the memcpy/memmove share: a 1 KiB request copies at most a few KiB in user space
     assert 0 <= r['copy_per_request'] < r['per_request']
-    # fixed counts on the same connections: the batches agree
-    assert max(r['batches']) <= 1.1 * min(r['batches'])
+    # fixed counts on the same connections: the batches agree within a factor that still catches a
+    # miscounted batch. Not tighter: how many events each epoll_wait returns depends on timing, so on
+    # a loaded machine the C server's batches differed by 22% (335 vs 408 instructions per request)
+    assert max(r['batches']) <= 1.5 * min(r['batches'])
 
 
 CALLGRIND_DUMP = """\

@@ -157,3 +157,23 @@ def test_python_servers_serve_both_ways(build, loop, serve):
     finally:
         stop(p)
     assert p.returncode == 0  # SIGTERM stops either way cleanly
+
+
+@pytest.mark.parametrize('workers,policy', [(0, 'rr'), (2, 'rr'), (2, 'none')])
+def test_cluster_echo_server(build, workers, policy):
+    """perf/servers/cluster_echo.py (bench_cluster.py's server): a short bounded connrate run,
+    then SIGTERM ends the primary and its workers."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    p, f = start([sys.executable, os.path.join(PERF, 'servers', 'cluster_echo.py'), '--tcp',
+                  '127.0.0.1:0', '--workers', str(workers), '--policy', policy], env=env)
+    try:
+        with open(f'/proc/{p.pid}/task/{p.pid}/children') as kids:
+            assert len(kids.read().split()) == workers
+        rc, res = loadgen(build, '--tcp', f[2], '--mode', 'connrate', requests=300)
+        assert rc == 0
+        check_clean(res, 300)
+    finally:
+        p.terminate()
+        assert p.wait(20) == 0
+        for stream in (p.stdout, p.stderr):
+            stream.close()
