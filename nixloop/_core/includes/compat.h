@@ -65,11 +65,14 @@ static inline void nl_gc_track_ctx(PyObject *ctx) {
 /* How many handles the loop has (initialised and not yet closed, libuv's own included), counting
  * no further than limit + 1. uv_loop_t's handle_queue is in the public part of uv.h. */
 static inline unsigned int nl_count_handles(const uv_loop_t *loop, unsigned int limit) {
-    const struct uv__queue *q = loop->handle_queue.next;
+    /* A circular list whose links start with the `next` pointer (struct uv__queue, and the
+     * void*[2] QUEUE of older libuv releases alike). */
+    void *const *head = (void *const *)&loop->handle_queue;
+    void *const *q = (void *const *)head[0];
     unsigned int n = 0;
-    while (q != &loop->handle_queue && n <= limit) {
+    while (q != head && n <= limit) {
         n++;
-        q = q->next;
+        q = (void *const *)q[0];
     }
     return n;
 }
