@@ -11,6 +11,7 @@ cdef class Handle:
     cdef tuple _args
     cdef object _context
     cdef bint _cancelled
+    cdef bint _gc_untracked     # see _untrack_waiting() in cbhandle.pyx
     cdef object _repr
     cdef readonly object _source_traceback   # asyncio's name: test_asyncio reads it
     cdef object __weakref__
@@ -66,6 +67,8 @@ cdef struct LoopInternals:
     double timer_armed_when
     int sigpoll_init
     int polls_dirty            # a PollHandle changed its events since the last poll
+    unsigned int own_handles   # libuv's and the scheduler's handles (see nl_loop_is_bare)
+    int sleeping               # the loop thread gave up the GIL to block in the poll (compat.h)
 
 
 cdef class BaseLoop:
@@ -111,6 +114,7 @@ cdef class BaseLoop:
     cdef _on_check(self)
     cdef _run_ready(self)
     cdef _run_debug(self, Handle h)
+    cdef void _track_waiting(self) noexcept
     cdef _on_signal_wakeup(self)
     cdef _setup_signal_wakeup(self)
     cdef _teardown_signal_wakeup(self)

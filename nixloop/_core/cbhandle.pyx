@@ -14,6 +14,7 @@ cdef class Handle:
         self._args = args
         self._context = context
         self._cancelled = 0
+        self._gc_untracked = 0
         if loop._debug:
             self._source_traceback = _extract_stack()
 
@@ -140,6 +141,43 @@ cdef class TimerHandle(Handle):
             return (self._when == o._when and self._callback == o._callback
                     and self._args == o._args and self._cancelled == o._cancelled)
         return NotImplemented
+
+
+# Ready lists at least this long hold their new handles untracked by the GC (compat.h).
+DEF UNTRACK_FROM = 16
+
+
+cdef inline void _untrack_waiting(Handle h, bint own_context):
+    """A new handle (and the context the loop copied for it) joins a long ready list."""
+    h._gc_untracked = 1
+    PyObject_GC_UnTrack(h)
+    if own_context:
+        PyObject_GC_UnTrack(h._context)
+
+
+cdef inline void _handle_leaves_ready(Handle h):
+    """A handle taken out of the ready list (about to run, or dropped): if _untrack_waiting()
+    untracked it and anything else can reach it, the GC tracks it (and its context) again;
+    otherwise it is freed with the list's reference and _handle_dealloc tracks the context."""
+    if h._gc_untracked and nl_gc_reachable_elsewhere(h, 2):   # the list's and the caller's
+        h._gc_untracked = 0
+        PyObject_GC_Track(h)
+        nl_gc_track_ctx(<PyObject*>h._context)
+
+
+cdef destructor _handle_dealloc_base = NULL
+
+
+cdef void _handle_dealloc(PyObject* o) noexcept:
+    # Wraps Handle's tp_dealloc: a context the loop untracked is tracked again before the
+    # handle's reference to it goes (see nl_gc_track_ctx in compat.h).
+    if (<Handle>o)._gc_untracked:
+        nl_gc_track_ctx(<PyObject*>(<Handle>o)._context)
+    _handle_dealloc_base(o)
+
+
+_handle_dealloc_base = (<PyTypeObject*>Handle).tp_dealloc
+(<PyTypeObject*>Handle).tp_dealloc = _handle_dealloc
 
 
 cdef object _format_callback(cb, args):

@@ -1,3 +1,4 @@
+from cpython.object cimport PyObject
 # CPython C-API declarations that Cython's bundled includes lack.
 cdef extern from "Python.h":
     int PyContext_Enter(object ctx) except -1
@@ -9,9 +10,17 @@ cdef extern from "Python.h":
     object PyObject_CallOneArg(object func, object arg)
 
 cdef extern from "includes/compat.h" nogil:
-    void nl_gil_release()
+    void nl_gil_release(int* sleeping)
     void nl_gil_acquire()
     int nl_gil_is_released()
+    unsigned int nl_count_handles(void* loop, unsigned int limit)
+    bint nl_loop_is_bare(void* loop, unsigned int own)
+    bint nl_gc_reachable_elsewhere(object o, Py_ssize_t own_refs)
+    void nl_gc_track_ctx(PyObject* ctx)
+
+cdef extern from "Python.h":
+    void PyObject_GC_Track(object o)
+    void PyObject_GC_UnTrack(object o)
 
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.
