@@ -112,6 +112,7 @@ cdef class BaseLoop:
     cdef _run_ready(self)
     cdef _run_ready_debug(self, list todo, Py_ssize_t i)
     cdef _on_signal_wakeup(self)
+    cdef _init_signal_wakeup(self)
     cdef _setup_signal_wakeup(self)
     cdef _teardown_signal_wakeup(self)
     cdef _close_internals(self)

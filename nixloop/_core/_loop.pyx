@@ -187,6 +187,7 @@ cdef class BaseLoop:
         uv.uv_unref(<uv.uv_handle_t*>&self.c.timer)
         uv.uv_unref(<uv.uv_handle_t*>&self.c.idle)
         uv.uv_prepare_start(&self.c.prepare, _cb_prepare)
+        self._init_signal_wakeup()
 
         self._ready = []
         self._ready_spare = []
@@ -597,24 +598,33 @@ cdef class BaseLoop:
 
     # -- signal wake-up fd: lets Ctrl-C and Python signal handlers run while libuv blocks -------
 
-    cdef _setup_signal_wakeup(self):
+    cdef _init_signal_wakeup(self):
+        # The loop's own fds are all made here, when the loop is created (uv_loop_init made
+        # the epoll fd and the wake-up eventfd): a program that uses up every fd can still run
+        # the loop (issue 15).
         cdef int err
-        if threading.current_thread() is not threading.main_thread():
-            return
-        if self._wakeup_sock_r is None:
-            r, w = socket.socketpair()
+        r, w = socket.socketpair()
+        try:
             r.setblocking(False)
             w.setblocking(False)
             err = uv.uv_poll_init(self.uvloop, &self.c.sigpoll, r.fileno())
             if err < 0:
-                r.close()
-                w.close()
                 raise convert_uv_error(err)
-            self.c.sigpoll.data = self.c
-            self.c.sigpoll_init = 1
-            uv.uv_unref(<uv.uv_handle_t*>&self.c.sigpoll)
-            self._wakeup_sock_r = r
-            self._wakeup_sock_w = w
+        except BaseException:
+            r.close()
+            w.close()
+            raise
+        self.c.sigpoll.data = self.c
+        self.c.sigpoll_init = 1
+        uv.uv_unref(<uv.uv_handle_t*>&self.c.sigpoll)
+        self._wakeup_sock_r = r
+        self._wakeup_sock_w = w
+
+    cdef _setup_signal_wakeup(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if self._wakeup_sock_w is None:
+            return
         try:
             self._old_wakeup_fd = _signal.set_wakeup_fd(self._wakeup_sock_w.fileno(),
                                                         warn_on_full_buffer=False)

@@ -13,7 +13,7 @@ import stat
 from typing import Any, Callable
 
 from . import common as _nc
-from .._core._loop import PipeHandle, TCPHandle
+from .._core._loop import PipeHandle, TCPHandle, guess_handle_type
 from ..errors import ERR_INVALID_FD_TYPE, ERR_SOCKET_BAD_PORT, system_error
 
 __all__ = ["DEFAULT_HWM", "handle_for_fd", "normalize_args", "validate_port"]
@@ -25,24 +25,14 @@ def handle_for_fd(loop, fd: int):
     """A TCPHandle or PipeHandle for a socket fd (Node's guessHandleType), or raise
     ERR_INVALID_FD_TYPE."""
     try:
-        st = os.fstat(fd)
+        kind = guess_handle_type(fd)
     except OSError as exc:
         raise system_error(exc, "open") from None
-    if not stat.S_ISSOCK(st.st_mode):
-        kind = "FILE" if stat.S_ISREG(st.st_mode) else ("PIPE" if stat.S_ISFIFO(st.st_mode) else "UNKNOWN")
-        if kind == "PIPE":
-            return PipeHandle.from_fd(loop, fd)
-        raise ERR_INVALID_FD_TYPE(kind)
-    s = _socket.socket(fileno=os.dup(fd))
-    try:
-        family, stype = s.family, s.type
-    finally:
-        s.close()
-    if stype != _socket.SOCK_STREAM:
-        raise ERR_INVALID_FD_TYPE("UDP" if stype == _socket.SOCK_DGRAM else "UNKNOWN")
-    if family == _socket.AF_UNIX:
+    if kind == "PIPE":
         return PipeHandle.from_fd(loop, fd)
-    return TCPHandle.from_fd(loop, fd)
+    if kind == "TCP":
+        return TCPHandle.from_fd(loop, fd)
+    raise ERR_INVALID_FD_TYPE(kind)
 
 
 def validate_port(port: Any, name: str = "Port", allow_zero: bool = True) -> int:

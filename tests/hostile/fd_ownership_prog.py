@@ -31,16 +31,14 @@ for _n in (0, 1, 2):
 import nixloop                      # noqa: E402
 from nixloop import net, unix       # noqa: E402
 
-try:
-    from nixloop._core import _loop as core
-except ImportError:                 # before the source layout of issue 13
-    from nixloop import _loop as core
+from nixloop._core import _loop as core   # noqa: E402
 
 
 def snapshot():
+    # fstat over the whole fd range: listing /proc/self/fd would need a free fd, and some cases
+    # run with none left
     fds = {}
-    for name in os.listdir('/proc/self/fd'):
-        fd = int(name)
+    for fd in range(resource.getrlimit(resource.RLIMIT_NOFILE)[0]):
         try:
             st = os.fstat(fd)
         except OSError:
@@ -178,7 +176,7 @@ def main():
     # -- every constructor that makes a socket, with no fd left (EMFILE)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     held = []
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(snapshot()) + 1, hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
     try:
         while True:
             held.append(os.open('/dev/null', os.O_RDONLY))
@@ -228,4 +226,9 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except BaseException:
+        import traceback
+        _report.write(json.dumps({'error': traceback.format_exc()}) + '\n')
+        raise

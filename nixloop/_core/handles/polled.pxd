@@ -29,6 +29,8 @@ cdef class PolledSocketHandle(UVHandle):
     cdef public object on_close       # ()
     cdef public object on_callback_error  # (exc): on_read raised (else: the loop's handler)
 
+    cdef int _open(self, BaseLoop loop, int family, int type_) except -1
+    cdef int _adopt(self, BaseLoop loop, int fd, int type_, int family1, int family2) except -1
     cdef int _init_socket(self, BaseLoop loop, int fd, int type_) except -1
     cdef int _update(self) except -1
     cdef _on_poll(self, int status, int events)

@@ -9,28 +9,15 @@ cdef class SeqpacketHandle(PolledSocketHandle):
     def create(BaseLoop loop):
         """A new socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC)."""
         cdef SeqpacketHandle h = SeqpacketHandle.__new__(SeqpacketHandle)
-        cdef int fd
-        if loop._closed or not loop._internals_open:
-            raise RuntimeError('Event loop is closed')
-        fd = sys_.socket(sys_.AF_UNIX, sys_.SOCK_SEQPACKET | sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC, 0)
-        if fd < 0:
-            raise _unix_oserror(sys_.errno, 'socket')
-        h._init_socket(loop, fd, sys_.SOCK_SEQPACKET)
+        h._open(loop, sys_.AF_UNIX, sys_.SOCK_SEQPACKET)
         return h
 
     @staticmethod
     def from_fd(BaseLoop loop, int fd):
-        """Wrap an existing AF_UNIX SOCK_SEQPACKET socket fd (the handle owns it from now on; it
-        is made non-blocking and close-on-exec)."""
+        """Wrap an existing AF_UNIX SOCK_SEQPACKET socket fd: on success the handle owns it
+        (made non-blocking and close-on-exec); on failure it stays the caller's."""
         cdef SeqpacketHandle h = SeqpacketHandle.__new__(SeqpacketHandle)
-        cdef int val = 0
-        cdef sys_.socklen_t vlen = sizeof(int)
-        if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
-            raise _unix_oserror(sys_.errno, 'getsockopt')
-        if val != sys_.SOCK_SEQPACKET:
-            raise ValueError(f'fd {fd} is not a SOCK_SEQPACKET socket')
-        _set_nonblock_cloexec(fd)
-        h._init_socket(loop, fd, sys_.SOCK_SEQPACKET)
+        h._adopt(loop, fd, sys_.SOCK_SEQPACKET, sys_.AF_UNIX, sys_.AF_UNIX)
         return h
 
     def listen(self, int backlog=511):
@@ -60,5 +47,9 @@ cdef class SeqpacketHandle(PolledSocketHandle):
                 continue
             raise _unix_oserror(err, 'accept')
         h = SeqpacketHandle.__new__(SeqpacketHandle)
-        h._init_socket(self._loop, fd, sys_.SOCK_SEQPACKET)
+        try:
+            h._init_socket(self._loop, fd, sys_.SOCK_SEQPACKET)
+        except BaseException:
+            sys_.close(fd)
+            raise
         return h, _unix_name_str(&sa, salen)
