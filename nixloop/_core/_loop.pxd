@@ -123,6 +123,7 @@ include "handles/handle.pxd"
 cdef class TransportBase
 cdef class StreamTransport
 
+include "handles/accept.pxd"
 include "handles/stream.pxd"
 include "handles/tcp.pxd"
 include "handles/pipe.pxd"

@@ -786,6 +786,7 @@ cdef class BaseLoop:
 
 include "sockaddr.pyx"
 include "handles/handle.pyx"
+include "handles/accept.pyx"
 include "handles/stream.pyx"
 include "handles/tcp.pyx"
 include "handles/pipe.pyx"

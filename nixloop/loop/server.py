@@ -194,6 +194,8 @@ class Server(ServerBase):
         except OSError as exc:
             self._accept_failed(exc, sock)
             return
+        if client is None:          # none waits (or accepting is paused: handles/accept.pyx)
+            return
         try:
             protocol = self._protocol_factory()
             if not is_unix:

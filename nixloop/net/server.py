@@ -286,7 +286,11 @@ class Server(EventEmitter):
         try:
             client = h.accept()
         except OSError as exc:
+            # out of fds: the handle pauses accepting and retries (handles/accept.pyx), so
+            # this is emitted a few times in the first seconds, then once a second
             self.emit("error", system_error(exc, "accept"))
+            return
+        if client is None:
             return
         mc = self.maxConnections
         if mc and self._connections >= mc:

@@ -77,7 +77,9 @@ def test_rst_during_large_write_net():
         closed = asyncio.get_running_loop().create_future()
         sock.on('error', lambda err: events.append(('error', err.code)))
         sock.on('close', lambda had_error: closed.set_result(had_error))
-        peer, _ = lsock.accept()
+        lsock.setblocking(False)            # the facade connects on a later tick
+        peer, _ = await asyncio.get_running_loop().sock_accept(lsock)
+        peer.setblocking(True)
         lsock.close()
         await asyncio.sleep(0.02)
         sock.write(b'x' * BIG)
@@ -108,7 +110,8 @@ def test_rst_seqpacket_facade(tmp_path):
         s.on('error', lambda err: events.append(err.code))
         s.on('close', lambda *a: closed.set_result(True))
         s.connect(path)
-        peer, _ = lsock.accept()
+        lsock.setblocking(False)            # the facade connects on a later tick
+        peer, _ = await asyncio.get_running_loop().sock_accept(lsock)
         await asyncio.sleep(0.02)
         for _ in range(20000):
             if not s.write(b'm' * 1024):

@@ -18,6 +18,7 @@ cdef class PolledSocketHandle(UVHandle):
     cdef double _retry_delay
     cdef int _rbatch                  # messages read per readiness event (see _do_reads)
     cdef int _rfull                   # events in a row that found _rbatch messages
+    cdef AcceptPacer _pacer           # listening: the pause after accept() ran out of fds
     cdef public object on_read        # seqpacket: (data); dgram: (data, sender_path)
     cdef public object on_fds         # (list of fds) just before the on_read of their message
     cdef public object on_eof         # ()

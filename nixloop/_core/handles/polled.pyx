@@ -243,7 +243,8 @@ cdef class PolledSocketHandle(UVHandle):
         cdef int err
         if self._handle == NULL or self._closing:
             return 0
-        if self.reading or self.listening:
+        if self.reading or (self.listening and
+                            (self._pacer is None or self._pacer._timer is None)):
             events |= uv.UV_READABLE
         if self.connecting and not self._retry_armed:
             events |= uv.UV_WRITABLE
@@ -860,6 +861,8 @@ cdef class PolledSocketHandle(UVHandle):
         cdef int fd
         if self._closing:
             return
+        if self._pacer is not None:
+            self._pacer.cancel()
         self.reading = 0
         self.listening = 0
         self.connecting = 0

@@ -20,6 +20,10 @@ cdef class SeqpacketHandle(PolledSocketHandle):
         h._adopt(loop, fd, sys_.SOCK_SEQPACKET, sys_.AF_UNIX, sys_.AF_UNIX)
         return h
 
+    def _update_from_timer(self):
+        if not self._closing and self._handle != NULL:
+            self._update()
+
     def listen(self, int backlog=511):
         self._ensure_alive()
         if sys_.listen(self.fd, backlog) < 0:
@@ -31,21 +35,24 @@ cdef class SeqpacketHandle(PolledSocketHandle):
         """Accept one connection: (SeqpacketHandle, peer path or '') or None (none pending)."""
         cdef sys_.sockaddr_un sa
         cdef sys_.socklen_t salen
-        cdef int fd, err
+        cdef int fd
         cdef SeqpacketHandle h
         self._ensure_alive()
-        while True:
-            salen = sizeof(sa)
-            fd = sys_.accept4(self.fd, <sys_.sockaddr*>&sa, &salen,
-                              sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC)
-            if fd >= 0:
-                break
-            err = sys_.errno
-            if err == sys_.EAGAIN or err == sys_.EWOULDBLOCK:
-                return None
-            if err == sys_.EINTR or err == sys_.ECONNABORTED or err == sys_.EPROTO:
-                continue
-            raise _unix_oserror(err, 'accept')
+        if self._pacer is not None and self._pacer._timer is not None:
+            return None                 # paused after running out of fds (handles/accept.pyx)
+        salen = sizeof(sa)
+        fd = _accept4(self.fd, <sys_.sockaddr*>&sa, &salen)
+        if fd == -sys_.EAGAIN:
+            return None
+        if fd < 0:
+            if _accept_out_of_resources(-fd):
+                if self._pacer is None:
+                    self._pacer = AcceptPacer()
+                self._pacer.pause(self._loop, self._update_from_timer)
+                self._update()
+            raise _unix_oserror(-fd, 'accept')
+        if self._pacer is not None:
+            self._pacer.accepted()
         h = SeqpacketHandle.__new__(SeqpacketHandle)
         try:
             h._init_socket(self._loop, fd, sys_.SOCK_SEQPACKET)
