@@ -774,6 +774,18 @@ cdef class BaseLoop:
     def _asyncgens_set(self):
         return self._asyncgens
 
+    def _after_fork(self):
+        """In a forked child (nixloop/loop/__init__.py's at-fork hook): give the loop kernel
+        state of its own (uv_loop_fork: a new epoll set, wake-up fd and signal pipe, every
+        watcher registered again). Without it the child shares the parent's epoll set, and
+        closing the inherited loop in the child removes the parent's fds from it: the
+        parent's server stops being served (asyncio hangs there)."""
+        if self._closed or not self._internals_open:
+            return
+        err = uv.uv_loop_fork(self.uvloop)
+        if err < 0:
+            raise convert_uv_error(err)
+
     def _mark_closed(self):
         if self._running:
             raise RuntimeError('Cannot close a running event loop')

@@ -5,6 +5,7 @@ import asyncio
 import errno
 import os
 import socket
+import warnings
 import weakref
 
 from asyncio.log import logger
@@ -39,6 +40,12 @@ class ServerBase(asyncio.AbstractServer):
 
     def __repr__(self):
         return f'<{type(self).__name__} sockets={self.sockets!r}>'
+
+    def __del__(self, _warn=warnings.warn):
+        # A server nobody closed (its listening handles are closed by loop.close(), which
+        # drops their references to it): warn as asyncio's do through their sockets.
+        if not self._closed:
+            _warn(f'unclosed server <{type(self).__name__}>', ResourceWarning, source=self)
 
     # -- connection accounting (called by the transports) ---------------------------------------
 

@@ -39,6 +39,8 @@ def _numeric_host(host, family):
         return None
     if isinstance(host, bytes):
         host = host.decode('idna')
+    if not isinstance(host, str):
+        return None         # getaddrinfo() raises socket's TypeError, as on asyncio
     for fam in (socket.AF_INET, socket.AF_INET6):
         if family not in (0, fam):
             continue

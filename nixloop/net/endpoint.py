@@ -23,15 +23,16 @@ DEFAULT_HWM = 16384
 
 def handle_for_fd(loop, fd: int):
     """A TCPHandle or PipeHandle for a socket fd (Node's guessHandleType), or raise
-    ERR_INVALID_FD_TYPE."""
+    ERR_INVALID_FD_TYPE. The fd stays the caller's when this raises."""
+    fd = _nc.validate_int32(fd, "fd", 0)
     try:
         kind = guess_handle_type(fd)
+        if kind == "PIPE":
+            return PipeHandle.from_fd(loop, fd)
+        if kind == "TCP":
+            return TCPHandle.from_fd(loop, fd)
     except OSError as exc:
         raise system_error(exc, "open") from None
-    if kind == "PIPE":
-        return PipeHandle.from_fd(loop, fd)
-    if kind == "TCP":
-        return TCPHandle.from_fd(loop, fd)
     raise ERR_INVALID_FD_TYPE(kind)
 
 

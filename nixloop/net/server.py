@@ -35,6 +35,13 @@ def _ipv6_available() -> bool:
     return _socket.has_ipv6
 
 
+def _backlog(backlog: Any) -> int:
+    """Node's ``handle.listen(backlog || 511)``: JavaScript truthiness, then an int32."""
+    if not backlog or (isinstance(backlog, float) and backlog != backlog):
+        return 511
+    return _nc.int32(_nc.js_number(backlog))
+
+
 class Server(EventEmitter):
     """A TCP or IPC server (``net.Server``).
 
@@ -246,7 +253,7 @@ class Server(EventEmitter):
         h = self._handle
         h.on_connection = self._on_connection
         try:
-            h.listen(backlog or 511)
+            h.listen(_backlog(backlog))
         except OSError as exc:
             self._handle = None
             h.close()
@@ -331,6 +338,7 @@ class Server(EventEmitter):
 
     def getConnections(self, cb: Callable) -> "Server":
         """``cb(None, count)`` on the next tick."""
+        _nc.validate_function(cb, "callback")        # Node's process.nextTick(cb) checks it
         self._next_tick(cb, None, self._connections)
         return self
 

@@ -293,8 +293,10 @@ async def net_body(loop, ops):
                 e.enc = op[2] if op[2] in ('utf8', 'hex', 'latin1', 'base64') else None
                 if op[2] not in ('utf8', 'hex', 'latin1', 'base64'):
                     c.clean = s.clean = False
-        elif kind in ('setNoDelay', 'setKeepAlive'):
-            call(getattr(e.sock, kind), kind, op[2], op[3])
+        elif kind == 'setNoDelay':      # one argument (Python's arity errors are not Node's)
+            call(e.sock.setNoDelay, kind, op[2])
+        elif kind == 'setKeepAlive':
+            call(e.sock.setKeepAlive, kind, op[2], op[3])
         elif kind == 'setTimeout':
             ok, _ = call(e.sock.setTimeout, 'setTimeout', op[2], op[3])
         elif kind == 'listen_again':

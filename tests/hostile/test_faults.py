@@ -15,6 +15,7 @@ import pytest
 
 import nixloop
 from nixloop import net, unix
+from nltest import uvloop_differs
 
 BIG = 32 * 1024 * 1024
 
@@ -191,9 +192,12 @@ PROTO_CALLBACKS = ['connection_made', 'data_received', 'get_buffer', 'buffer_upd
 
 
 @pytest.mark.parametrize('where', PROTO_CALLBACKS)
-def test_exception_in_protocol_callback(loop, where):
+def test_exception_in_protocol_callback(loop, loop_kind, where):
     """The exception reaches the loop's exception handler (or is logged), the loop goes on,
     and the connection ends."""
+    if where == 'get_buffer':
+        uvloop_differs(loop_kind, "reports a RuntimeError('unhandled error (or an empty "
+                                  "buffer) in get_buffer()') instead of the exception")
     caught = []
     loop.set_exception_handler(lambda lp, ctx: caught.append(ctx.get('exception')))
 
