@@ -335,7 +335,10 @@ async def net_body(loop, ops):
         if c.clean and s.clean:
             for me, peer in ((c, s), (s, c)):
                 got = decode_chunks(peer.got, peer.enc)
-                if got != bytes(me.sent):
+                want = bytes(me.sent)
+                if peer.enc == 'utf8':      # invalid UTF-8 arrives as U+FFFD, as in Node
+                    want = want.decode('utf-8', 'replace').encode('utf-8')
+                if got != want:
                     raise Failed(f'data lost or changed: sent {len(me.sent)} bytes, '
                                  f'received {len(got)} (encoding {peer.enc})')
     for e in (c, s):
@@ -781,8 +784,13 @@ def transports_check(ops):
                 data_ok = loop.run_until_complete(
                     asyncio.wait_for(transports_world(loop, ops, results), DEADLINE))
             except asyncio.TimeoutError:
-                raise Failed(f'{kind}: hang: the program did not finish in {DEADLINE} s') \
-                    from None
+                if kind == 'nixloop':
+                    raise Failed(f'{kind}: hang: the program did not finish in {DEADLINE} s') \
+                        from None
+                # the reference itself hangs on this program (stdlib asyncio's own problem):
+                # nothing to compare with
+                results = None
+                data_ok = None
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             loop.close()
@@ -795,7 +803,12 @@ def transports_check(ops):
         outcome[kind] = (results, data_ok, handled, fds1 - fds0)
     nres, ndata, nhandled, nleak = outcome['nixloop']
     ares, adata, _ahandled, _aleak = outcome['asyncio']
-    for i, (n, a) in enumerate(zip(nres, ares)):
+    for i, (n, a) in enumerate(zip(nres, ares or ())):
+        if n[0] == 'write_eof' and n[1] is None and a[1] in ('OSError', 'BrokenPipeError',
+                                                             'ConnectionResetError'):
+            # asyncio's shutdown(SHUT_WR) is synchronous and raises when the peer is gone
+            # already; libuv's is a request whose failure ends the connection (connection_lost)
+            continue
         if n[1] != a[1]:
             raise Failed(f'call {i} {n[0]}: nixloop raised {n[1]} ({n[2]}), stdlib {a[1]} '
                          f'({a[2]})')

@@ -87,7 +87,7 @@ cdef class TCPHandle(UVStream):
             self.bind(('0.0.0.0', 0))
         # uv_tcp_bind() keeps EADDRINUSE for uv_listen() to return; listen() on the unbound
         # socket would instead bind it to some free port. uv_tcp_getsockname() returns it too.
-        err = uv.uv_tcp_getsockname(<uv.uv_tcp_t*>self._handle, &ss, &n)
+        err = uv.uv_tcp_getsockname(<uv.uv_tcp_t*>self._handle, <sys_.sockaddr*>&ss, &n)
         if err < 0:
             raise convert_uv_error(err)
         return 0
