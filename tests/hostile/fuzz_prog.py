@@ -42,6 +42,7 @@ SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0      # 0: EXAMPLES de
 LOG = os.environ.get('NIXLOOP_FUZZ_LOG')
 DEADLINE = 10.0          # seconds one program may take: more is a hang
 TMP = tempfile.mkdtemp(prefix='nlfz')
+os.chdir(TMP)       # relative paths the programs bind (Unix sockets) land here, not in the repo
 
 stats = {'programs': 0, 'calls': 0}
 
