@@ -123,7 +123,10 @@ def _coerce_ms(after: Any) -> int:
     if after is None:
         value = 0.0
     elif isinstance(after, (int, float)):      # bool included: True -> 1
-        value = float(after)
+        try:
+            value = float(after)
+        except OverflowError:                   # an int beyond a double
+            value = math.inf if after > 0 else -math.inf
     elif isinstance(after, str):
         try:
             value = float(after.strip() or 0)

@@ -57,7 +57,8 @@ import socket as _socket
 from . import _cluster_hook
 from ._core import _loop as _core
 from ._aliases import alias_module
-from .errors import node_error, system_error, ERR_OUT_OF_RANGE, ERR_INVALID_ARG_TYPE
+from .errors import (node_error, system_error, ERR_OUT_OF_RANGE, ERR_INVALID_ARG_TYPE,
+                     ERR_INVALID_ARG_VALUE, ERR_INVALID_FD_TYPE, NodeError)
 from .events import EventEmitter
 
 __all__ = [
@@ -81,7 +82,22 @@ def _get_loop(loop=None):
         raise RuntimeError(f'nixloop.unix needs a nixloop loop, not {type(loop).__module__}.'
                            f'{type(loop).__qualname__}: run the program with nixloop.node.run() '
                            'or nixloop.run()')
+    if loop.is_closed():
+        raise node_error('ERR_INVALID_STATE', 'Invalid state: the event loop is closed')
     return loop
+
+
+def _hcall(fn, *args, syscall=None, address=None, closed='ERR_SOCKET_CLOSED'):
+    """Call the handle layer; what it raises leaves the facade as a Node error: an OSError as
+    a system error (its syscall and address), a closed handle as `closed`."""
+    try:
+        return fn(*args)
+    except NodeError:
+        raise
+    except OSError as exc:
+        raise _node_error(exc, syscall, address) from None
+    except RuntimeError as exc:          # the handle (or its loop) is closed
+        raise node_error(closed, f'{closed}: {exc}') from None
 
 
 def _node_error(exc, syscall=None, address=None):
@@ -99,20 +115,44 @@ def _node_error(exc, syscall=None, address=None):
     return err
 
 
-def _fileno(f):
-    if isinstance(f, int):
+def _fileno(f, name='fd'):
+    """An fd argument: an int32, or an object with fileno() (a socket, a file, a facade)."""
+    if isinstance(f, int) and not isinstance(f, bool):
+        if not -2 ** 31 <= f < 2 ** 31:
+            raise ERR_OUT_OF_RANGE(name, '>= 0 && <= 2147483647', f)
         return f
     fileno = getattr(f, 'fileno', None)
-    if fileno is None:
-        raise ERR_INVALID_ARG_TYPE('fds', ['number', 'an object with fileno()'], f)
-    return fileno()
+    if fileno is None or not callable(fileno):
+        raise ERR_INVALID_ARG_TYPE(name, ['number', 'an object with fileno()'], f)
+    return _fileno(_hcall(fileno, syscall='fileno'), name)
+
+
+_MAX_FDS = 253      # SCM_MAX_FD: what one message can carry
 
 
 def _fds_arg(fds):
     if fds is None:
         return None
-    return [_fileno(f) for f in fds]
+    if not isinstance(fds, (list, tuple)):
+        raise ERR_INVALID_ARG_TYPE('fds', 'Array', fds)
+    if len(fds) > _MAX_FDS:
+        raise ERR_OUT_OF_RANGE('fds.length', f'<= {_MAX_FDS}', len(fds))
+    return [_fileno(f, f'fds[{i}]') for i, f in enumerate(fds)]
 
+
+def _path_arg(path, name='path'):
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise ERR_INVALID_ARG_TYPE(name, 'string', path)
+    return path
+
+
+def _seqpacket_from_fd(loop, fd, syscall):
+    """A SeqpacketHandle taking `fd` over (which stays the caller's if this fails)."""
+    fd = _fileno(fd)
+    try:
+        return _hcall(_core.SeqpacketHandle.from_fd, loop, fd, syscall=syscall)
+    except ValueError:          # a socket of another kind
+        raise ERR_INVALID_FD_TYPE(_core.guess_handle_type(fd)) from None
 
 def _slice(buf, offset, length, name='buf'):
     if isinstance(buf, str):
@@ -146,9 +186,10 @@ class SeqpacketServer(EventEmitter):
     def __init__(self, *, loop=None):
         super().__init__()
         self._loop = _get_loop(loop)
-        self._handle = _core.SeqpacketHandle.create(self._loop)
+        self._handle = _hcall(_core.SeqpacketHandle.create, self._loop, syscall='socket')
         self._handle.on_connection = self._on_connection
         self._closed = False
+        self._listening = False
         self._unref = False
         self._path = None
 
@@ -164,44 +205,46 @@ class SeqpacketServer(EventEmitter):
         scheduling, accepts and hands the connections out), so the worker's listen() completes
         later: ``'listening'`` is emitted then, or ``'error'`` (``bind`` errors)."""
         self._check()
+        if not isinstance(backlog, int) or isinstance(backlog, bool) or \
+                not -2 ** 31 <= backlog < 2 ** 31:
+            raise ERR_INVALID_ARG_TYPE('backlog', 'number', backlog) if not isinstance(
+                backlog, int) or isinstance(backlog, bool) else ERR_OUT_OF_RANGE(
+                'backlog', '>= -2147483648 && <= 2147483647', backlog)
+        if self._listening:
+            raise node_error('ERR_SERVER_ALREADY_LISTEN',
+                             'Listen method has been called more than once without closing.')
         if _cluster_hook.listen is not None and not isinstance(bindpath, dict):
-            if not isinstance(bindpath, (str, bytes, os.PathLike)):
-                raise ERR_INVALID_ARG_TYPE('bindpath', 'string', bindpath)
+            _path_arg(bindpath, 'bindpath')
             self._listen_in_cluster(os.fsdecode(bindpath), backlog)
             return
         if isinstance(bindpath, dict) and 'fd' in bindpath:
-            fd = _fileno(bindpath['fd'])
-            try:
-                handle = _core.SeqpacketHandle.from_fd(self._loop, fd)
-            except OSError as exc:
-                raise _node_error(exc, 'listen') from None
+            handle = _seqpacket_from_fd(self._loop, bindpath['fd'], 'listen')
             self._handle.close()
             self._handle = handle
             handle.on_connection = self._on_connection
             if self._unref:
                 handle.unref()
-            try:
-                handle.listen(backlog)
-                self._path = handle.getsockname()
-            except OSError as exc:
-                raise _node_error(exc) from None
+            _hcall(handle.listen, backlog, syscall='listen')
+            self._path = _hcall(handle.getsockname, syscall='getsockname')
+            self._listening = True
             return
-        if not isinstance(bindpath, (str, bytes, os.PathLike)):
-            raise ERR_INVALID_ARG_TYPE('bindpath', 'string', bindpath)
-        try:
-            self._handle.bind(bindpath)
-            self._handle.listen(backlog)
-        except OSError as exc:
-            raise _node_error(exc, address=os.fsdecode(bindpath)) from None
-        self._path = os.fsdecode(bindpath)
+        _path_arg(bindpath, 'bindpath')
+        address = os.fsdecode(bindpath)
+        _hcall(self._handle.bind, bindpath, syscall='bind', address=address)
+        _hcall(self._handle.listen, backlog, syscall='listen', address=address)
+        self._path = address
+        self._listening = True
 
     def _listen_in_cluster(self, path, backlog):
+        self._listening = True      # a second listen() while the primary answers is refused too
+
         def on_handle(errno, handle):
             if self._closed:
                 if handle is not None:
                     handle.close()
                 return
             if errno:
+                self._listening = False
                 self.emit('error', system_error(errno, 'bind', address=path))
                 return
             self._handle.close()
@@ -212,6 +255,7 @@ class SeqpacketServer(EventEmitter):
             try:
                 handle.listen(backlog)
             except OSError as exc:
+                self._listening = False
                 self.emit('error', _node_error(exc, 'listen', path))
                 return
             self._path = path
@@ -223,12 +267,14 @@ class SeqpacketServer(EventEmitter):
     def address(self):
         """The bound path (as given; an abstract name keeps its leading NUL)."""
         self._check()
-        return self._path if self._path is not None else self._handle.getsockname()
+        if self._path is not None:
+            return self._path
+        return _hcall(self._handle.getsockname, syscall='getsockname')
 
     def fileno(self):
         """The listening socket's fd (to pass it to another process with write(fds=...))."""
         self._check()
-        return self._handle.fileno()
+        return _hcall(self._handle.fileno, syscall='fileno')
 
     def _on_connection(self, exc):
         if exc is not None:
@@ -277,12 +323,9 @@ class SeqpacketSocket(EventEmitter):
         super().__init__()
         loop = _get_loop(loop)
         if fd is None:
-            handle = _core.SeqpacketHandle.create(loop)
+            handle = _hcall(_core.SeqpacketHandle.create, loop, syscall='socket')
         else:
-            try:
-                handle = _core.SeqpacketHandle.from_fd(loop, _fileno(fd))
-            except OSError as exc:
-                raise _node_error(exc) from None
+            handle = _seqpacket_from_fd(loop, fd, 'open')
         self._setup(loop, handle)
         if fd is not None:
             self._connected = True
@@ -378,14 +421,15 @@ class SeqpacketSocket(EventEmitter):
         once (ENOENT, ECONNREFUSED, a too long path) raises after closing the socket."""
         if self._destroyed:
             raise node_error('ERR_SOCKET_CLOSED', 'SeqpacketSocket has been destroyed')
+        _path_arg(bindpath, 'bindpath')
         if cb is not None:
             self.once('connect', cb)
         try:
-            self._handle.connect(bindpath)
-        except OSError as exc:
-            err = _node_error(exc, 'connect', os.fsdecode(bindpath))
+            _hcall(self._handle.connect, bindpath, syscall='connect',
+                   address=os.fsdecode(bindpath))
+        except NodeError:
             self._destroy(None)
-            raise err from None
+            raise
         return self
 
     def write(self, buf, offset=0, length=None, cb=None, *, fds=None):
@@ -411,6 +455,8 @@ class SeqpacketSocket(EventEmitter):
         if self._ending:
             raise node_error('ERR_STREAM_WRITE_AFTER_END', 'socket has been shutdown')
         data = _slice(buf, offset, length)
+        if cb is not None and not callable(cb):
+            raise ERR_INVALID_ARG_TYPE('cb', 'function', cb)
         fdlist = _fds_arg(fds)
         try:
             sent = self._handle.write(data, fdlist, cb)
@@ -481,12 +527,12 @@ class SeqpacketSocket(EventEmitter):
         return 0 if self._destroyed else self._handle.write_queue_size
 
     def getInternalReadBufferSize(self):
-        return self._handle.read_buffer_size
+        return _hcall(getattr, self._handle, 'read_buffer_size', syscall='getsockopt')
 
     def setInternalReadBufferSize(self, size):
-        if not isinstance(size, int) or size <= 0:
-            raise ERR_OUT_OF_RANGE('size', '> 0', size)
-        self._handle.read_buffer_size = size
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < 2 ** 31:
+            raise ERR_OUT_OF_RANGE('size', '> 0 && < 2147483648', size)
+        _hcall(setattr, self._handle, 'read_buffer_size', size, syscall='setsockopt')
 
     def peerCredentials(self):
         """{'pid', 'uid', 'gid'} of the peer process (SO_PEERCRED, taken at connect time)."""
@@ -499,7 +545,7 @@ class SeqpacketSocket(EventEmitter):
         return {'pid': pid, 'uid': uid, 'gid': gid}
 
     def fileno(self):
-        return self._handle.fileno()
+        return _hcall(self._handle.fileno, syscall='fileno')
 
     def ref(self):
         self._handle.ref()
@@ -522,12 +568,13 @@ class DgramSocket(EventEmitter):
         super().__init__()
         self._loop = _get_loop(loop)
         if fd is None:
-            self._handle = _core.DgramHandle.create(self._loop)
+            self._handle = _hcall(_core.DgramHandle.create, self._loop, syscall='socket')
         else:
+            fdn = _fileno(fd)
             try:
-                self._handle = _core.DgramHandle.from_fd(self._loop, _fileno(fd))
-            except OSError as exc:
-                raise _node_error(exc) from None
+                self._handle = _hcall(_core.DgramHandle.from_fd, self._loop, fdn, syscall='open')
+            except ValueError:          # a socket of another kind
+                raise ERR_INVALID_FD_TYPE(_core.guess_handle_type(fdn)) from None
         self._closed = False
         h = self._handle
         h.on_read = self._on_data
@@ -562,17 +609,19 @@ class DgramSocket(EventEmitter):
 
     def bind(self, path):
         self._check()
-        try:
-            self._handle.bind(path)
-        except OSError as exc:
-            raise _node_error(exc, address=os.fsdecode(path)) from None
+        _path_arg(path)
+        _hcall(self._handle.bind, path, syscall='bind', address=os.fsdecode(path))
 
     def sendTo(self, buf, offset, length, destPath, cb=None, *, fds=None):
         """Send buf[offset:offset+length] to destPath; cb(err) from a later iteration."""
         self._check()
         data = _slice(buf, offset, length)
+        _path_arg(destPath, 'destPath')
+        if cb is not None and not callable(cb):
+            raise ERR_INVALID_ARG_TYPE('cb', 'function', cb)
+        fdlist = _fds_arg(fds)
         try:
-            sent = self._handle.send(data, destPath, _fds_arg(fds), cb)
+            sent = self._handle.send(data, destPath, fdlist, cb)
         except OSError as exc:
             err = _node_error(exc, 'send', os.fsdecode(destPath))
             if cb is not None:
@@ -590,15 +639,15 @@ class DgramSocket(EventEmitter):
     def address(self):
         """The bound path; '' before bind()."""
         self._check()
-        return self._handle.getsockname()
+        return _hcall(self._handle.getsockname, syscall='getsockname')
 
     def _opt(self, option, value=None):
         self._check()
         try:
             if value is None:
                 return self._handle.getsockopt_int(_socket.SOL_SOCKET, option)
-            if not isinstance(value, int) or value <= 0:
-                raise ERR_OUT_OF_RANGE('size', '> 0', value)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2 ** 31:
+                raise ERR_OUT_OF_RANGE('size', '> 0 && < 2147483648', value)
             self._handle.setsockopt_int(_socket.SOL_SOCKET, option, value)
             if option == _socket.SO_RCVBUF:
                 self._handle.read_buffer_size = 0      # follow the new receive buffer
@@ -618,7 +667,7 @@ class DgramSocket(EventEmitter):
         self._opt(_socket.SO_SNDBUF, size)
 
     def fileno(self):
-        return self._handle.fileno()
+        return _hcall(self._handle.fileno, syscall='fileno')
 
     def close(self):
         """Close (idempotent); 'close' follows."""

@@ -116,6 +116,7 @@ cdef class BaseLoop:
     cdef _run_debug(self, Handle h)
     cdef void _track_waiting(self) noexcept
     cdef _on_signal_wakeup(self)
+    cdef _init_signal_wakeup(self)
     cdef _setup_signal_wakeup(self)
     cdef _teardown_signal_wakeup(self)
     cdef _close_internals(self)
@@ -126,6 +127,7 @@ include "handles/handle.pxd"
 cdef class TransportBase
 cdef class StreamTransport
 
+include "handles/accept.pxd"
 include "handles/stream.pxd"
 include "handles/tcp.pxd"
 include "handles/pipe.pxd"

@@ -196,6 +196,8 @@ cdef class BaseLoop:
         uv.uv_unref(<uv.uv_handle_t*>&self.c.timer)
         uv.uv_unref(<uv.uv_handle_t*>&self.c.idle)
         uv.uv_prepare_start(&self.c.prepare, _cb_prepare)
+        self._init_signal_wakeup()
+        # Counted once the signal wake-up's poll handle exists: it is one of the loop's own.
         self.c.own_handles = nl_count_handles(self.uvloop, 1000)
         self.c.sleeping = 0
 
@@ -664,25 +666,33 @@ cdef class BaseLoop:
 
     # -- signal wake-up fd: lets Ctrl-C and Python signal handlers run while libuv blocks -------
 
-    cdef _setup_signal_wakeup(self):
+    cdef _init_signal_wakeup(self):
+        # The loop's own fds are all made here, when the loop is created (uv_loop_init made
+        # the epoll fd and the wake-up eventfd): a program that uses up every fd can still run
+        # the loop (issue 15).
         cdef int err
-        if threading.current_thread() is not threading.main_thread():
-            return
-        if self._wakeup_sock_r is None:
-            r, w = socket.socketpair()
+        r, w = socket.socketpair()
+        try:
             r.setblocking(False)
             w.setblocking(False)
             err = uv.uv_poll_init(self.uvloop, &self.c.sigpoll, r.fileno())
             if err < 0:
-                r.close()
-                w.close()
                 raise convert_uv_error(err)
-            self.c.sigpoll.data = self.c
-            self.c.sigpoll_init = 1
-            self.c.own_handles += 1
-            uv.uv_unref(<uv.uv_handle_t*>&self.c.sigpoll)
-            self._wakeup_sock_r = r
-            self._wakeup_sock_w = w
+        except BaseException:
+            r.close()
+            w.close()
+            raise
+        self.c.sigpoll.data = self.c
+        self.c.sigpoll_init = 1
+        uv.uv_unref(<uv.uv_handle_t*>&self.c.sigpoll)
+        self._wakeup_sock_r = r
+        self._wakeup_sock_w = w
+
+    cdef _setup_signal_wakeup(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if self._wakeup_sock_w is None:
+            return
         try:
             self._old_wakeup_fd = _signal.set_wakeup_fd(self._wakeup_sock_w.fileno(),
                                                         warn_on_full_buffer=False)
@@ -833,6 +843,18 @@ cdef class BaseLoop:
     def _asyncgens_set(self):
         return self._asyncgens
 
+    def _after_fork(self):
+        """In a forked child (nixloop/loop/__init__.py's at-fork hook): give the loop kernel
+        state of its own (uv_loop_fork: a new epoll set, wake-up fd and signal pipe, every
+        watcher registered again). Without it the child shares the parent's epoll set, and
+        closing the inherited loop in the child removes the parent's fds from it: the
+        parent's server stops being served (asyncio hangs there)."""
+        if self._closed or not self._internals_open:
+            return
+        err = uv.uv_loop_fork(self.uvloop)
+        if err < 0:
+            raise convert_uv_error(err)
+
     def _mark_closed(self):
         if self._running:
             raise RuntimeError('Cannot close a running event loop')
@@ -845,6 +867,7 @@ cdef class BaseLoop:
 
 include "sockaddr.pyx"
 include "handles/handle.pyx"
+include "handles/accept.pyx"
 include "handles/stream.pyx"
 include "handles/tcp.pyx"
 include "handles/pipe.pyx"

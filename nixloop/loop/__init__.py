@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import sys
 import threading
 import warnings
+import weakref
 
 from asyncio import coroutines, futures
 from asyncio.log import logger
@@ -379,3 +381,23 @@ class Loop(BaseLoop, _Scheduling, _ExceptionHandling, _Executors, _AsyncGens, _S
            SocketsMixin, StreamsMixin, TLSMixin, UnixMixin, UDPMixin, PipesMixin, SubprocessMixin,
            SendfileMixin, asyncio.AbstractEventLoop):
     """A libuv-based asyncio event loop. Create one with nixloop.new_event_loop()."""
+
+    def __init__(self):
+        super().__init__()
+        _live_loops.add(self)
+
+
+# Every loop alive when the process forks gets kernel state of its own in the child (see
+# BaseLoop._after_fork): the child may then use or close it without disturbing the parent.
+_live_loops = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for loop in list(_live_loops):
+        try:
+            loop._after_fork()
+        except OSError:         # pragma: no cover - the child cannot use that loop then
+            pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

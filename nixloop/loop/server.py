@@ -6,6 +6,7 @@ import errno
 import os
 import socket
 import stat
+import warnings
 import weakref
 
 from asyncio.log import logger
@@ -40,6 +41,12 @@ class ServerBase(asyncio.AbstractServer):
 
     def __repr__(self):
         return f'<{type(self).__name__} sockets={self.sockets!r}>'
+
+    def __del__(self, _warn=warnings.warn):
+        # A server nobody closed (its listening handles are closed by loop.close(), which
+        # drops their references to it): warn as asyncio's do through their sockets.
+        if not self._closed:
+            _warn(f'unclosed server <{type(self).__name__}>', ResourceWarning, source=self)
 
     # -- connection accounting (called by the transports) ---------------------------------------
 
@@ -210,6 +217,8 @@ class Server(ServerBase):
             client = handle.accept()
         except OSError as exc:
             self._accept_failed(exc, sock)
+            return
+        if client is None:          # none waits (or accepting is paused: handles/accept.pyx)
             return
         try:
             protocol = self._protocol_factory()

@@ -39,15 +39,33 @@ def _numeric_host(host, family):
         return None
     if isinstance(host, bytes):
         host = host.decode('idna')
+    if not isinstance(host, str):
+        return None         # getaddrinfo() raises socket's TypeError, as on asyncio
     for fam in (socket.AF_INET, socket.AF_INET6):
         if family not in (0, fam):
             continue
         try:
             socket.inet_pton(fam, host.partition('%')[0] if fam == socket.AF_INET6 else host)
             return fam
-        except (OSError, ValueError, TypeError):
+        except OSError:     # (a ValueError, embedded NUL, propagates as from asyncio's check)
             pass
     return None
+
+
+def _plain_lookup(host, port):
+    """getaddrinfo() arguments that uv_getaddrinfo answers as the socket module does: an ASCII
+    host name (or None), a port number in range or an ASCII service name (or None), not both
+    None."""
+    if host is None:
+        if port is None:
+            return False
+    elif type(host) is not str or not host or not host.isascii():
+        return False
+    if port is None:
+        return True
+    if type(port) is int:
+        return 0 <= port <= 65535
+    return type(port) is str and port.isascii()
 
 
 class SocketsMixin:
@@ -288,9 +306,10 @@ class SocketsMixin:
 
     async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
         """socket.getaddrinfo() on libuv's thread pool (uv_getaddrinfo)."""
-        if (host is not None and not isinstance(host, (str, bytes))) or \
-                (port is not None and not isinstance(port, (int, str, bytes))):
-            # Unusual argument types: let the socket module raise its own TypeError.
+        if not _plain_lookup(host, port):
+            # Anything but the plain forms goes to the socket module itself, so that odd
+            # arguments get exactly its answer or exception (libuv would differ: EINVAL for an
+            # empty host, other codes for odd ports).
             return await self.run_in_executor(None, socket.getaddrinfo, host, port, family,
                                               type, proto, flags)
         fut = self.create_future()
@@ -315,12 +334,24 @@ class SocketsMixin:
     async def _ensure_resolved(self, address, *, family=0, type=socket.SOCK_STREAM, proto=0,
                                flags=0):
         host, port = address[:2]
-        fam = _numeric_host(host, family)
-        if fam is not None and (isinstance(port, int) or port is None):
+        nport = None
+        if host is not None and proto in (0, socket.IPPROTO_TCP, socket.IPPROTO_UDP) and \
+                type in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            # asyncio's _ipaddr_info: the port as an int first, whatever the host (so that
+            # port=inf raises its OverflowError, and port=1.5 or '80' is a number)
+            if port is None or (isinstance(port, (bytes, str)) and not port):
+                nport = 0
+            else:
+                try:
+                    nport = int(port)
+                except (TypeError, ValueError):
+                    nport = None
+        fam = _numeric_host(host, family) if nport is not None else None
+        if fam is not None:
             # Numeric address: no need to go through getaddrinfo's thread.
             if isinstance(host, bytes):
                 host = host.decode('idna')
-            port = port or 0
+            port = nport
             if fam == socket.AF_INET6:
                 flowinfo = address[2] if len(address) > 2 else 0
                 scope = address[3] if len(address) > 3 else 0

@@ -335,7 +335,9 @@ class StreamsMixin:
                                 logger.warning(msg)
                             continue
                         raise OSError(err.errno, msg) from None
-                if not sockets:
+                # (before 3.13 asyncio returns a server with no socket when nothing resolved,
+                # e.g. for host=b'', an empty iterable of hosts)
+                if not sockets and (infos or sys.version_info >= (3, 13)):
                     raise OSError('could not bind on any address out of %r'
                                   % ([info[4] for info in infos],))
                 completed = True

@@ -143,7 +143,7 @@ async def create_udp_endpoint(loop, protocol_factory, local_addr=None, remote_ad
     try:
         # The handle works on its own duplicate of the fd; the socket object stays the
         # transport's 'socket' and is closed with the handle.
-        handle = _core.UDPHandle.from_fd(loop, os.dup(sock.fileno()))
+        handle = _core.from_dup(_core.UDPHandle.from_fd, loop, sock.fileno())
     except BaseException:
         sock.close()
         raise

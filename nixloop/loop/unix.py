@@ -177,7 +177,7 @@ async def create_seqpacket_server(loop, protocol_factory, path=None, *, backlog=
         if sock is None:
             raise ValueError('path was not specified, and no sock specified')
         _check_seqpacket_sock(sock)
-        handle = _core.SeqpacketHandle.from_fd(loop, os.dup(sock.fileno()))
+        handle = _core.from_dup(_core.SeqpacketHandle.from_fd, loop, sock.fileno())
     server = SeqpacketServer(loop, handle, sock, protocol_factory, backlog, path_ino)
     if start_serving:
         try:
@@ -220,7 +220,7 @@ async def create_seqpacket_connection(loop, protocol_factory, path=None, *, sock
         if sock is None:
             raise ValueError('no path and sock were specified')
         _check_seqpacket_sock(sock)
-        handle = _core.SeqpacketHandle.from_fd(loop, os.dup(sock.fileno()))
+        handle = _core.from_dup(_core.SeqpacketHandle.from_fd, loop, sock.fileno())
         handle.on_close = sock.close       # the transport owns the caller's socket from now on
     protocol = protocol_factory()
     waiter = loop.create_future()
@@ -244,7 +244,7 @@ async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
                              'specified.')
         if sock.type != socket.SOCK_DGRAM or sock.family != socket.AF_UNIX:
             raise ValueError(f'A UNIX Domain Datagram Socket was expected, got {sock!r}')
-        handle = _core.DgramHandle.from_fd(loop, os.dup(sock.fileno()))
+        handle = _core.from_dup(_core.DgramHandle.from_fd, loop, sock.fileno())
         handle.on_close = sock.close
         address = None
         try:

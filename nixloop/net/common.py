@@ -24,7 +24,7 @@ import re
 from typing import Any, Callable
 
 from .._nodeenv import state_for
-from ..errors import ERR_INVALID_ARG_TYPE, UNDEFINED, node_error
+from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, UNDEFINED, node_error
 from ..events import EventEmitter
 from ..loop import Loop
 
@@ -80,8 +80,13 @@ def js_number(x: Any) -> float:
         return math.nan
     if isinstance(x, bool):
         return 1.0 if x else 0.0
-    if isinstance(x, (int, float)):
-        return float(x)
+    if isinstance(x, float):
+        return x
+    if isinstance(x, int):
+        try:
+            return float(x)
+        except OverflowError:       # beyond a double: JavaScript's number is +-Infinity
+            return math.inf if x > 0 else -math.inf
     if isinstance(x, str):
         s = x.strip(" \t\n\r\v\f\u00a0\ufeff")
         if s == "":
@@ -322,6 +327,17 @@ class AbortController:
 def validate_abort_signal(signal: Any, name: str) -> None:
     if signal is not None and not isinstance(signal, AbortSignal):
         raise ERR_INVALID_ARG_TYPE(name, "AbortSignal", signal)
+
+
+def validate_int32(value: Any, name: str, lo: int = -2 ** 31, hi: int = 2 ** 31 - 1) -> int:
+    """Node's ``validateInt32``: a number, an integer, in [lo, hi]."""
+    if not is_number(value):
+        raise ERR_INVALID_ARG_TYPE(name, "number", value)
+    if value != value or value in (math.inf, -math.inf) or value != int(value):
+        raise ERR_OUT_OF_RANGE(name, "an integer", value)
+    if not lo <= value <= hi:
+        raise ERR_OUT_OF_RANGE(name, f">= {lo} && <= {hi}", value)
+    return int(value)
 
 
 def validate_function(value: Any, name: str) -> None:

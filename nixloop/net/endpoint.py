@@ -7,13 +7,10 @@ Both classes import from here, so neither imports the other for helpers.
 
 from __future__ import annotations
 
-import os
-import socket as _socket
-import stat
 from typing import Any, Callable
 
 from . import common as _nc
-from .._core._loop import PipeHandle, TCPHandle
+from .._core._loop import PipeHandle, TCPHandle, guess_handle_type
 from ..errors import ERR_INVALID_FD_TYPE, ERR_SOCKET_BAD_PORT, system_error
 
 __all__ = ["DEFAULT_HWM", "handle_for_fd", "normalize_args", "validate_port"]
@@ -23,31 +20,18 @@ DEFAULT_HWM = 16384
 
 def handle_for_fd(loop, fd: int):
     """A TCPHandle or PipeHandle for a socket fd (Node's guessHandleType), or raise
-    ERR_INVALID_FD_TYPE."""
-    # A socket is probed in place (its family and type, then detached: no dup, no close, no
-    # fstat; this runs for every connection a cluster worker is handed); anything else by fstat.
+    ERR_INVALID_FD_TYPE. Probed in place (fstat and two getsockopt, no dup: this runs for
+    every connection a cluster worker is handed). The fd stays the caller's when this raises."""
+    fd = _nc.validate_int32(fd, "fd", 0)
     try:
-        s = _socket.socket(fileno=fd)
-    except OSError:
-        s = None
-    if s is None:
-        try:
-            st = os.fstat(fd)
-        except OSError as exc:
-            raise system_error(exc, "open") from None
-        kind = "FILE" if stat.S_ISREG(st.st_mode) else ("PIPE" if stat.S_ISFIFO(st.st_mode) else "UNKNOWN")
+        kind = guess_handle_type(fd)
         if kind == "PIPE":
             return PipeHandle.from_fd(loop, fd)
-        raise ERR_INVALID_FD_TYPE(kind)
-    try:
-        family, stype = s.family, s.type
-    finally:
-        s.detach()
-    if stype != _socket.SOCK_STREAM:
-        raise ERR_INVALID_FD_TYPE("UDP" if stype == _socket.SOCK_DGRAM else "UNKNOWN")
-    if family == _socket.AF_UNIX:
-        return PipeHandle.from_fd(loop, fd)
-    return TCPHandle.from_fd(loop, fd)
+        if kind == "TCP":
+            return TCPHandle.from_fd(loop, fd)
+    except OSError as exc:
+        raise system_error(exc, "open") from None
+    raise ERR_INVALID_FD_TYPE(kind)
 
 
 def validate_port(port: Any, name: str = "Port", allow_zero: bool = True) -> int:

@@ -36,6 +36,13 @@ def _ipv6_available() -> bool:
     return _socket.has_ipv6
 
 
+def _backlog(backlog: Any) -> int:
+    """Node's ``handle.listen(backlog || 511)``: JavaScript truthiness, then an int32."""
+    if not backlog or (isinstance(backlog, float) and backlog != backlog):
+        return 511
+    return _nc.int32(_nc.js_number(backlog))
+
+
 class Server(EventEmitter):
     """A TCP or IPC server (``net.Server``).
 
@@ -289,7 +296,7 @@ class Server(EventEmitter):
         h = self._handle
         h.on_connection = self._on_connection
         try:
-            h.listen(backlog or 511)
+            h.listen(_backlog(backlog))
         except OSError as exc:
             self._handle = None
             h.close()
@@ -329,7 +336,11 @@ class Server(EventEmitter):
         try:
             client = h.accept()
         except OSError as exc:
+            # out of fds: the handle pauses accepting and retries (handles/accept.pyx), so
+            # this is emitted a few times in the first seconds, then once a second
             self.emit("error", system_error(exc, "accept"))
+            return
+        if client is None:
             return
         mc = self.maxConnections
         if mc and self._connections >= mc:
@@ -371,6 +382,7 @@ class Server(EventEmitter):
     def getConnections(self, cb: Callable) -> "Server":
         """``cb(None, count)`` on the next tick; once sockets were sent to other processes,
         their count there is added (asked through the channels: ``cb(err)`` if one closed)."""
+        _nc.validate_function(cb, "callback")        # Node's process.nextTick(cb) checks it
         if not self._usingWorkers:
             self._next_tick(cb, None, self._connections)
             return self

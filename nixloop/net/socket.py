@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import math
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import common as _nc
@@ -28,6 +29,8 @@ from ..errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE,
 from .connect import Attempts as _Attempts, auto_select_options as _auto_select_options
 from .endpoint import DEFAULT_HWM, _Normalized, handle_for_fd, normalize_args, validate_port
 from .writable import WritableSide
+from ..errors import _number
+from ..timers import TIMEOUT_MAX, TimeoutOverflowWarning, _emit_warning
 
 U = UNDEFINED
 
@@ -104,9 +107,14 @@ class Socket(WritableSide, SocketCore):
 
     def __init__(self, options: Any = None) -> None:
         super().__init__()
-        if isinstance(options, int) and not isinstance(options, bool):
+        if _nc.is_number(options):
             options = {"fd": options}
-        options = dict(options or {})
+        elif isinstance(options, Mapping):
+            options = dict(options)
+        else:
+            # Node spreads whatever else it is given ({...options}): a string, an array, a
+            # boolean or undefined gives no option of its own, and no error
+            options = {}
         if options.get("objectMode"):
             raise ERR_INVALID_ARG_VALUE("options.objectMode", options["objectMode"], "is not supported")
         self._loop = _nc.get_loop()
@@ -143,7 +151,7 @@ class Socket(WritableSide, SocketCore):
         self._no_delay = bool(options.get("noDelay"))
         self._onread = _onread_option(options.get("onread"))
         self._keep_alive = bool(options.get("keepAlive"))
-        self._ka_delay = int((kaid or 0) / 1000)
+        self._ka_delay = max(0, _nc.int32((kaid or 0) / 1000))    # Node: ~~(delay / 1000)
         handle = options.get("handle")
         if handle is None and options.get("fd") is not None:
             handle = handle_for_fd(self._loop, options["fd"])
@@ -584,6 +592,11 @@ class Socket(WritableSide, SocketCore):
                 _nc.validate_function(callback, "callback")
                 self.removeListener("timeout", callback)
         else:
+            if msecs > TIMEOUT_MAX:     # Node's getTimerDuration
+                _emit_warning(f"{_number(msecs)} does not fit into a 32-bit signed integer.\n"
+                              f"Timer duration was truncated to {TIMEOUT_MAX}.",
+                              TimeoutOverflowWarning)
+                msecs = TIMEOUT_MAX
             ms = max(1, int(msecs))
             if self._timer is None:
                 self._timer = UVTimer.create(self._loop)
@@ -625,7 +638,8 @@ class Socket(WritableSide, SocketCore):
     def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> "Socket":
         """SO_KEEPALIVE with an initial delay in ms (rounded down to seconds)."""
         enable = bool(enable)
-        delay = int((initialDelay or 0) / 1000)
+        # Node: ~~(initialDelayMsecs / 1000), whatever the argument is (NaN gives 0)
+        delay = max(0, _nc.int32(_nc.js_number(initialDelay) / 1000))
         if self._handle is None:
             self._keep_alive, self._ka_delay = enable, delay
             return self

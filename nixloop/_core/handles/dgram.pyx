@@ -11,27 +11,15 @@ cdef class DgramHandle(PolledSocketHandle):
     def create(BaseLoop loop):
         """A new socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC)."""
         cdef DgramHandle h = DgramHandle.__new__(DgramHandle)
-        cdef int fd
-        if loop._closed or not loop._internals_open:
-            raise RuntimeError('Event loop is closed')
-        fd = sys_.socket(sys_.AF_UNIX, sys_.SOCK_DGRAM | sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC, 0)
-        if fd < 0:
-            raise _unix_oserror(sys_.errno, 'socket')
-        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
+        h._open(loop, sys_.AF_UNIX, sys_.SOCK_DGRAM)
         return h
 
     @staticmethod
     def from_fd(BaseLoop loop, int fd):
-        """Wrap an existing AF_UNIX SOCK_DGRAM socket fd (the handle owns it from now on)."""
+        """Wrap an existing AF_UNIX SOCK_DGRAM socket fd: on success the handle owns it; on
+        failure it stays the caller's."""
         cdef DgramHandle h = DgramHandle.__new__(DgramHandle)
-        cdef int val = 0
-        cdef sys_.socklen_t vlen = sizeof(int)
-        if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
-            raise _unix_oserror(sys_.errno, 'getsockopt')
-        if val != sys_.SOCK_DGRAM:
-            raise ValueError(f'fd {fd} is not a SOCK_DGRAM socket')
-        _set_nonblock_cloexec(fd)
-        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
+        h._adopt(loop, fd, sys_.SOCK_DGRAM, sys_.AF_UNIX, sys_.AF_UNIX)
         return h
 
     def connect(self, path):

@@ -9,6 +9,21 @@
 # Included into _loop.pyx.
 
 
+import os as _handle_os
+
+
+def from_dup(from_fd, loop, int fileno):
+    """``from_fd(loop, dup(fileno))``: the new handle owns a duplicate of `fileno` and the
+    caller keeps its own fd (a socket object stays the caller's). from_fd() takes an fd over
+    only when it succeeds, so a failure closes the duplicate here."""
+    fd = _handle_os.dup(fileno)
+    try:
+        return from_fd(loop, fd)
+    except BaseException:
+        _handle_os.close(fd)
+        raise
+
+
 cdef void _cb_handle_closed(uv.uv_handle_t* h) noexcept nogil:
     if h.data == NULL:
         PyMem_RawFree(h)

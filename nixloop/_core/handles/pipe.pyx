@@ -68,14 +68,22 @@ cdef class PipeHandle(UVStream):
         self._keepalive()
 
     def accept(self):
-        cdef PipeHandle client
-        self._ensure_alive()
-        client = PipeHandle.new(self._loop)
-        err = uv.uv_accept(self._stream(), client._stream())
-        if err < 0:
-            client._close()
-            raise convert_uv_error(err)
-        return client
+        """Accept one pending connection as a new PipeHandle, or None when none waits."""
+        cdef int fd = self._accept_fd()
+        if fd < 0:
+            return None
+        try:
+            return PipeHandle.from_fd(self._loop, fd)
+        except BaseException:
+            sys_.close(fd)
+            raise
+
+    cdef int _listen_socket(self) except -1:
+        cdef uv.uv_os_fd_t fd
+        # what uv_pipe_listen() checks: a socket (made by bind) and not an IPC pipe
+        if uv.uv_fileno(self._handle, &fd) < 0 or (<uv.uv_pipe_t*>self._handle).ipc:
+            raise convert_uv_error(uv.UV_EINVAL)
+        return 0
 
     def chmod(self, int flags):
         """uv_pipe_chmod: flags 1 = readable by all, 2 = writable by all."""

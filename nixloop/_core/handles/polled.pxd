@@ -18,6 +18,7 @@ cdef class PolledSocketHandle(UVHandle):
     cdef double _retry_delay
     cdef int _rbatch                  # messages read per readiness event (see _do_reads)
     cdef int _rfull                   # events in a row that found _rbatch messages
+    cdef AcceptPacer _pacer           # listening: the pause after accept() ran out of fds
     cdef public object on_read        # seqpacket: (data); dgram: (data, sender_path)
     cdef public object on_fds         # (list of fds) just before the on_read of their message
     cdef public object on_eof         # ()
@@ -29,6 +30,8 @@ cdef class PolledSocketHandle(UVHandle):
     cdef public object on_close       # ()
     cdef public object on_callback_error  # (exc): on_read raised (else: the loop's handler)
 
+    cdef int _open(self, BaseLoop loop, int family, int type_) except -1
+    cdef int _adopt(self, BaseLoop loop, int fd, int type_, int family1, int family2) except -1
     cdef int _init_socket(self, BaseLoop loop, int fd, int type_) except -1
     cdef int _update(self) except -1
     cdef _on_poll(self, int status, int events)

@@ -5,8 +5,12 @@
 # SOCK_CLOEXEC)), watched by a uv_poll_t, read with recvmsg and written with send/sendto/sendmsg
 # on readiness. Included into _loop.pyx.
 #
-# The handle owns the fd (closed by close(), right after uv_close() has taken it out of epoll) and
-# the uv_poll_t (freed in the close callback, as every handle). Callback API, shared by the asyncio
+# The handle owns its fd only once it has one (fd is -1 before): from the moment _init_socket
+# succeeded, never before, so a constructor that fails (a bad fd, a closed loop, no fd left)
+# closes nothing it was given; the fd is closed exactly once, by close(), right after uv_close()
+# has taken it out of epoll (or by __dealloc__ for a handle that never started). The uv_poll_t is
+# freed in the close callback, as every handle's. from_fd() takes the fd over only if it
+# succeeds; create() and accept() close the socket they made if wrapping it fails. Callback API, shared by the asyncio
 # transports (nixloop/loop/unix.py) and the Node-style facades (nixloop/unix.py):
 #   read_start()/read_stop()  -> on_read(data) one whole message per call (dgram: on_read(data,
 #                                sender_path)); on_fds(fds) right before the on_read of a message
@@ -99,24 +103,105 @@ cdef int _set_nonblock_cloexec(int fd) except -1:
     return 0
 
 
+cdef int _check_socket_fd(int fd, int type_, int family1, int family2) except -1:
+    """Raise unless `fd` is an open socket of `type_` in family1 or family2: OSError (EBADF,
+    ENOTSOCK) for what is not a socket, ValueError for a socket of another kind."""
+    cdef int val = 0
+    cdef int dom = 0
+    cdef sys_.socklen_t vlen = sizeof(int)
+    if fd < 0:
+        raise _unix_oserror(sys_.EBADF, 'getsockopt')
+    if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
+        raise _unix_oserror(sys_.errno, 'getsockopt')
+    vlen = sizeof(int)
+    if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_DOMAIN, &dom, &vlen) < 0:
+        raise _unix_oserror(sys_.errno, 'getsockopt')
+    if val != type_ or (dom != family1 and dom != family2):
+        raise ValueError(f'fd {fd} is not a {_SOCK_KIND.get((family1, type_), "suitable")} socket')
+    return 0
+
+
+import stat as _stat_mod
+
+
+def guess_handle_type(int fd):
+    """What `fd` is, by the names of Node's guessHandleType (libuv's uv_guess_handle): 'TCP',
+    'PIPE' (a Unix stream socket or a FIFO), 'UDP', 'FILE', 'TTY' or 'UNKNOWN' (a SEQPACKET
+    or Unix datagram socket, ...); OSError (EBADF) for a closed fd. Opens no fd."""
+    cdef stat_t st
+    cdef int val = 0
+    cdef int dom = 0
+    cdef sys_.socklen_t vlen = sizeof(int)
+    if fd < 0 or fstat(fd, &st) != 0:
+        raise _unix_oserror(sys_.EBADF if fd < 0 else sys_.errno, 'fstat')
+    mode = st.st_mode
+    if _stat_mod.S_ISREG(mode):
+        return 'FILE'
+    if _stat_mod.S_ISCHR(mode):
+        return 'TTY' if _handle_os.isatty(fd) else 'FILE'
+    if _stat_mod.S_ISFIFO(mode):
+        return 'PIPE'
+    if not _stat_mod.S_ISSOCK(mode):
+        return 'UNKNOWN'
+    if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
+        return 'UNKNOWN'
+    vlen = sizeof(int)
+    if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_DOMAIN, &dom, &vlen) < 0:
+        return 'UNKNOWN'
+    if val == sys_.SOCK_STREAM:
+        if dom == sys_.AF_INET or dom == sys_.AF_INET6:
+            return 'TCP'
+        return 'PIPE' if dom == sys_.AF_UNIX else 'UNKNOWN'
+    if val == sys_.SOCK_DGRAM and (dom == sys_.AF_INET or dom == sys_.AF_INET6):
+        return 'UDP'
+    return 'UNKNOWN'
+
+
+_SOCK_KIND = {(sys_.AF_UNIX, sys_.SOCK_SEQPACKET): 'AF_UNIX SOCK_SEQPACKET',
+              (sys_.AF_UNIX, sys_.SOCK_DGRAM): 'AF_UNIX SOCK_DGRAM',
+              (sys_.AF_INET, sys_.SOCK_DGRAM): 'AF_INET/AF_INET6 SOCK_DGRAM'}
+
+
 cdef class PolledSocketHandle(UVHandle):
     """An AF_UNIX SOCK_SEQPACKET or SOCK_DGRAM socket on a uv_poll_t (see the module comment)."""
 
-    cdef int _init_socket(self, BaseLoop loop, int fd, int type_) except -1:
-        """Take ownership of `fd` (closed here on failure)."""
-        cdef int err
-        self.fd = -1
+    def __cinit__(self):
+        self.fd = -1        # owns no fd until _init_socket succeeded
+
+    cdef int _open(self, BaseLoop loop, int family, int type_) except -1:
+        """create(): a new non-blocking, close-on-exec socket, owned from here on."""
+        cdef int fd
+        if loop._closed or not loop._internals_open:
+            raise RuntimeError('Event loop is closed')
+        fd = sys_.socket(family, type_ | sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC, 0)
+        if fd < 0:
+            raise _unix_oserror(sys_.errno, 'socket')
         try:
-            self._alloc(loop, sizeof(uv.uv_poll_t))
+            self._init_socket(loop, fd, type_)
         except BaseException:
             sys_.close(fd)
             raise
+        return 0
+
+    cdef int _adopt(self, BaseLoop loop, int fd, int type_, int family1, int family2) except -1:
+        """from_fd(): take `fd` over if it is a socket of the right kind; on failure it stays
+        the caller's, open."""
+        if loop._closed or not loop._internals_open:
+            raise RuntimeError('Event loop is closed')
+        _check_socket_fd(fd, type_, family1, family2)
+        _set_nonblock_cloexec(fd)
+        self._init_socket(loop, fd, type_)
+        return 0
+
+    cdef int _init_socket(self, BaseLoop loop, int fd, int type_) except -1:
+        """Own `fd` from the moment this succeeds; on failure the fd is left to the caller."""
+        cdef int err
+        self._alloc(loop, sizeof(uv.uv_poll_t))
         err = uv.uv_poll_init(loop.uvloop, <uv.uv_poll_t*>self._handle, fd)
         if err < 0:
             PyMem_RawFree(self._handle)
             self._handle = NULL
             self._closing = 1
-            sys_.close(fd)
             raise convert_uv_error(err)
         self.fd = fd
         self._type = type_
@@ -158,7 +243,8 @@ cdef class PolledSocketHandle(UVHandle):
         cdef int err
         if self._handle == NULL or self._closing:
             return 0
-        if self.reading or self.listening:
+        if self.reading or (self.listening and
+                            (self._pacer is None or self._pacer._timer is None)):
             events |= uv.UV_READABLE
         if self.connecting and not self._retry_armed:
             events |= uv.UV_WRITABLE
@@ -775,6 +861,8 @@ cdef class PolledSocketHandle(UVHandle):
         cdef int fd
         if self._closing:
             return
+        if self._pacer is not None:
+            self._pacer.cancel()
         self.reading = 0
         self.listening = 0
         self.connecting = 0
@@ -805,7 +893,7 @@ cdef class PolledSocketHandle(UVHandle):
             cb()
 
     def __dealloc__(self):
-        cdef tuple entry
+        # (a handle that never started: nothing else will close its fd)
         if self.fd >= 0:
             sys_.close(self.fd)
             self.fd = -1

@@ -9,29 +9,20 @@ cdef class SeqpacketHandle(PolledSocketHandle):
     def create(BaseLoop loop):
         """A new socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC)."""
         cdef SeqpacketHandle h = SeqpacketHandle.__new__(SeqpacketHandle)
-        cdef int fd
-        if loop._closed or not loop._internals_open:
-            raise RuntimeError('Event loop is closed')
-        fd = sys_.socket(sys_.AF_UNIX, sys_.SOCK_SEQPACKET | sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC, 0)
-        if fd < 0:
-            raise _unix_oserror(sys_.errno, 'socket')
-        h._init_socket(loop, fd, sys_.SOCK_SEQPACKET)
+        h._open(loop, sys_.AF_UNIX, sys_.SOCK_SEQPACKET)
         return h
 
     @staticmethod
     def from_fd(BaseLoop loop, int fd):
-        """Wrap an existing AF_UNIX SOCK_SEQPACKET socket fd (the handle owns it from now on; it
-        is made non-blocking and close-on-exec)."""
+        """Wrap an existing AF_UNIX SOCK_SEQPACKET socket fd: on success the handle owns it
+        (made non-blocking and close-on-exec); on failure it stays the caller's."""
         cdef SeqpacketHandle h = SeqpacketHandle.__new__(SeqpacketHandle)
-        cdef int val = 0
-        cdef sys_.socklen_t vlen = sizeof(int)
-        if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
-            raise _unix_oserror(sys_.errno, 'getsockopt')
-        if val != sys_.SOCK_SEQPACKET:
-            raise ValueError(f'fd {fd} is not a SOCK_SEQPACKET socket')
-        _set_nonblock_cloexec(fd)
-        h._init_socket(loop, fd, sys_.SOCK_SEQPACKET)
+        h._adopt(loop, fd, sys_.SOCK_SEQPACKET, sys_.AF_UNIX, sys_.AF_UNIX)
         return h
+
+    def _update_from_timer(self):
+        if not self._closing and self._handle != NULL:
+            self._update()
 
     def listen(self, int backlog=511):
         self._ensure_alive()
@@ -44,21 +35,28 @@ cdef class SeqpacketHandle(PolledSocketHandle):
         """Accept one connection: (SeqpacketHandle, peer path or '') or None (none pending)."""
         cdef sys_.sockaddr_un sa
         cdef sys_.socklen_t salen
-        cdef int fd, err
+        cdef int fd
         cdef SeqpacketHandle h
         self._ensure_alive()
-        while True:
-            salen = sizeof(sa)
-            fd = sys_.accept4(self.fd, <sys_.sockaddr*>&sa, &salen,
-                              sys_.SOCK_NONBLOCK | sys_.SOCK_CLOEXEC)
-            if fd >= 0:
-                break
-            err = sys_.errno
-            if err == sys_.EAGAIN or err == sys_.EWOULDBLOCK:
-                return None
-            if err == sys_.EINTR or err == sys_.ECONNABORTED or err == sys_.EPROTO:
-                continue
-            raise _unix_oserror(err, 'accept')
+        if self._pacer is not None and self._pacer._timer is not None:
+            return None                 # paused after running out of fds (handles/accept.pyx)
+        salen = sizeof(sa)
+        fd = _accept4(self.fd, <sys_.sockaddr*>&sa, &salen)
+        if fd == -sys_.EAGAIN:
+            return None
+        if fd < 0:
+            if _accept_out_of_resources(-fd):
+                if self._pacer is None:
+                    self._pacer = AcceptPacer()
+                self._pacer.pause(self._loop, self._update_from_timer)
+                self._update()
+            raise _unix_oserror(-fd, 'accept')
+        if self._pacer is not None:
+            self._pacer.accepted()
         h = SeqpacketHandle.__new__(SeqpacketHandle)
-        h._init_socket(self._loop, fd, sys_.SOCK_SEQPACKET)
+        try:
+            h._init_socket(self._loop, fd, sys_.SOCK_SEQPACKET)
+        except BaseException:
+            sys_.close(fd)
+            raise
         return h, _unix_name_str(&sa, salen)

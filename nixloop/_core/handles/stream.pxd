@@ -26,6 +26,10 @@ cdef class UVStream(UVHandle):
     cdef public object on_connect     # (exc or None) -> None
     cdef public object on_connection  # (exc or None) -> None
     cdef public object on_close       # () -> None
+    cdef uv.uv_poll_t* _acceptor      # listening: watches the socket (handles/accept.pyx)
+    cdef AcceptPacer _pacer
+    cdef bint _accept_called          # accept() was called from on_connection
+    cdef bint _accept_waiting         # ... it was not: not watching until accept() is called
 
     cdef inline uv.uv_stream_t* _stream(self)
     cdef int _read_start(self) except -1
@@ -33,6 +37,11 @@ cdef class UVStream(UVHandle):
     cdef int _write(self, object data, object token) except -1
     cdef int _shutdown(self) except -1
     cdef int _listen(self, int backlog) except -1
+    cdef int _listen_socket(self) except -1
+    cdef int _watch_accept(self, bint on) except -1
+    cdef _on_accept_ready(self, int status)
+    cdef int _accept_fd(self) except -2
+    cdef _close_acceptor(self)
     cdef _dispatch(self, object cb, object arg)
     cdef _on_alloc(self, size_t suggested, uv.uv_buf_t* buf)
     cdef _on_read(self, ssize_t nread, const uv.uv_buf_t* buf)

@@ -6,7 +6,14 @@
 #   write(data, token=None)       -> True when all was written at once; otherwise queued and
 #                                    on_write_done(token, exc_or_None) follows
 #   shutdown()                    -> on_shutdown(exc_or_None), after queued writes
-#   listen(backlog)               -> on_connection(exc_or_None); then accept()
+#   listen(backlog)               -> on_connection(exc_or_None); then accept() -> a new handle, or
+#                                    None when no connection waits. The listening socket is
+#                                    watched by a uv_poll_t of our own and accepted with accept4()
+#                                    (handles/accept.pyx), not by uv_listen(), so that running out
+#                                    of fds pauses the server and is reported instead of being
+#                                    shed silently by libuv. As with libuv, the socket is not
+#                                    watched again until accept() is called once on_connection
+#                                    returned without calling it.
 #   close()                       -> on_close()
 # When a StreamTransport drives the stream, events go straight to it (compiled calls) instead of
 # the Python callables. Included into _loop.pyx.
@@ -48,15 +55,10 @@ cdef void _stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
         Py_DECREF(s)      # the reference taken when the request was made
 
 
-cdef void _cb_stream_connection(uv.uv_stream_t* server, int status) noexcept nogil:
+cdef void _cb_accept_poll(uv.uv_poll_t* h, int status, int events) noexcept nogil:
     nl_gil_acquire()
     with gil:
-        _stream_connection(server, status)
-
-
-cdef void _stream_connection(uv.uv_stream_t* server, int status) noexcept:
-    cdef UVStream s = <UVStream>server.data
-    s._dispatch(s.on_connection, None if status >= 0 else convert_uv_error(status))
+        (<UVStream>h.data)._on_accept_ready(status)
 
 
 cdef void _cb_stream_connect(uv.uv_connect_t* req, int status) noexcept nogil:
@@ -304,12 +306,135 @@ cdef class UVStream(UVHandle):
         return 0
 
     cdef int _listen(self, int backlog) except -1:
+        cdef uv.uv_os_fd_t fd
+        cdef uv.uv_poll_t* acc
+        cdef int err
         self._ensure_alive()
-        err = uv.uv_listen(self._stream(), backlog, _cb_stream_connection)
+        self._listen_socket()
+        err = uv.uv_fileno(self._handle, &fd)
         if err < 0:
             raise convert_uv_error(err)
+        if sys_.listen(fd, backlog) < 0:
+            raise convert_uv_error(-sys_.errno)
+        if self._acceptor == NULL:
+            acc = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
+            if acc == NULL:
+                raise MemoryError()
+            err = uv.uv_poll_init(self._loop.uvloop, acc, fd)
+            if err < 0:
+                PyMem_RawFree(acc)
+                raise convert_uv_error(err)
+            acc.data = <void*>self
+            self._acceptor = acc
+            self._pacer = AcceptPacer()
+            if not uv.uv_has_ref(self._handle):
+                uv.uv_unref(<uv.uv_handle_t*>acc)
+        self._watch_accept(1)
         self._keepalive()
         return 0
+
+    cdef int _listen_socket(self) except -1:
+        """Make sure the handle has a socket to listen on (TCP: one made on bind)."""
+        return 0
+
+    cdef int _watch_accept(self, bint on) except -1:
+        cdef int err
+        if self._acceptor == NULL or self._closing:
+            return 0
+        if on:
+            err = uv.uv_poll_start(self._acceptor, uv.UV_READABLE, _cb_accept_poll)
+            if err < 0:
+                raise convert_uv_error(err)
+        else:
+            uv.uv_poll_stop(self._acceptor)
+        return 0
+
+    cdef _on_accept_ready(self, int status):
+        try:
+            if status < 0:
+                # an error on the listening socket itself: report it once per pause
+                self._watch_accept(0)
+                self._pacer.pause(self._loop, self._resume_accept)
+                self._dispatch(self.on_connection, convert_uv_error(status))
+                return
+            self._accept_called = 0
+            self._dispatch(self.on_connection, None)
+            if not self._accept_called and not self._closing and self._acceptor != NULL \
+                    and self._pacer._timer is None:
+                self._accept_waiting = 1
+                self._watch_accept(0)
+        except BaseException as exc:
+            _loop_error(self._loop, exc, f'{type(self).__name__} accept callback', self)
+
+    def _resume_accept(self):
+        if not self._closing and self._acceptor != NULL and not self._accept_waiting:
+            self._watch_accept(1)
+
+    cdef int _accept_fd(self) except -2:
+        """accept4() on the listening socket: the new fd, or -1 when none waits (or the
+        server is paused). Running out of fds pauses the server and raises."""
+        cdef uv.uv_os_fd_t lfd
+        cdef int fd
+        self._ensure_alive()
+        if self._acceptor == NULL:
+            raise OSError(_errno.EINVAL, 'the handle is not listening')
+        self._accept_called = 1
+        if self._accept_waiting:
+            self._accept_waiting = 0
+            if self._pacer._timer is None:
+                self._watch_accept(1)
+        if self._pacer._timer is not None:
+            return -1
+        uv.uv_fileno(self._handle, &lfd)
+        fd = _accept4(lfd, NULL, NULL)
+        if fd >= 0:
+            self._pacer.accepted()
+            return fd
+        if fd == -sys_.EAGAIN:
+            return -1
+        if _accept_out_of_resources(-fd):
+            self._watch_accept(0)
+            self._pacer.pause(self._loop, self._resume_accept)
+        raise convert_uv_error(fd)
+
+    cdef _close_acceptor(self):
+        if self._pacer is not None:
+            self._pacer.cancel()
+        if self._acceptor != NULL:
+            # freed by its close callback (data NULL: nothing else to do there)
+            self._acceptor.data = NULL
+            uv.uv_close(<uv.uv_handle_t*>self._acceptor, _cb_handle_closed)
+            self._acceptor = NULL
+
+    cdef _close(self):
+        if self._closing:
+            return
+        self._close_acceptor()      # before the stream closes the fd both watch
+        UVHandle._close(self)
+
+    def __dealloc__(self):
+        if self._acceptor != NULL:
+            self._acceptor.data = NULL
+            if not uv.uv_is_closing(<uv.uv_handle_t*>self._acceptor):
+                uv.uv_close(<uv.uv_handle_t*>self._acceptor, _cb_handle_closed)
+            self._acceptor = NULL
+
+    def ref(self):
+        UVHandle.ref(self)
+        if self._acceptor != NULL and not self._closing:
+            uv.uv_ref(<uv.uv_handle_t*>self._acceptor)
+        return self
+
+    def unref(self):
+        UVHandle.unref(self)
+        if self._acceptor != NULL and not self._closing:
+            uv.uv_unref(<uv.uv_handle_t*>self._acceptor)
+        return self
+
+    def is_active(self):
+        if self._acceptor != NULL and not self._closing:
+            return bool(uv.uv_is_active(<uv.uv_handle_t*>self._acceptor))
+        return UVHandle.is_active(self)
 
     cdef _emit_connect(self, int status):
         self._dispatch(self.on_connect, None if status >= 0 else convert_uv_error(status))

@@ -67,15 +67,30 @@ cdef class TCPHandle(UVStream):
         self._keepalive()
 
     def accept(self):
-        """Accept one pending connection (call from on_connection) as a new TCPHandle."""
-        cdef TCPHandle client
-        self._ensure_alive()
-        client = TCPHandle.new(self._loop, 0)
-        err = uv.uv_accept(self._stream(), client._stream())
+        """Accept one pending connection (call from on_connection) as a new TCPHandle, or
+        None when none waits."""
+        cdef int fd = self._accept_fd()
+        if fd < 0:
+            return None
+        try:
+            return TCPHandle.from_fd(self._loop, fd)
+        except BaseException:
+            sys_.close(fd)
+            raise
+
+    cdef int _listen_socket(self) except -1:
+        cdef uv.uv_os_fd_t fd
+        cdef sys_.sockaddr_storage ss
+        cdef int n = sizeof(ss)
+        if uv.uv_fileno(self._handle, &fd) < 0:
+            # no socket yet: as uv_listen() does, an IPv4 one, bound by listen() itself
+            self.bind(('0.0.0.0', 0))
+        # uv_tcp_bind() keeps EADDRINUSE for uv_listen() to return; listen() on the unbound
+        # socket would instead bind it to some free port. uv_tcp_getsockname() returns it too.
+        err = uv.uv_tcp_getsockname(<uv.uv_tcp_t*>self._handle, <sys_.sockaddr*>&ss, &n)
         if err < 0:
-            client._close()
             raise convert_uv_error(err)
-        return client
+        return 0
 
     def set_nodelay(self, bint enable=True):
         self._ensure_alive()
@@ -111,6 +126,7 @@ cdef class TCPHandle(UVStream):
         """Close with a TCP RST instead of a FIN (uv_tcp_close_reset)."""
         if self._closing or self._handle == NULL:
             return
+        self._close_acceptor()
         self._closing = 1
         self._keepalive()
         err = uv.uv_tcp_close_reset(<uv.uv_tcp_t*>self._handle, _cb_handle_closed)

@@ -19,25 +19,13 @@ cdef class UDPHandle(PolledSocketHandle):
 
     @staticmethod
     def from_fd(BaseLoop loop, int fd):
-        """Wrap an existing AF_INET/AF_INET6 SOCK_DGRAM socket fd (owned by the handle from
-        now on, closed here on failure)."""
+        """Wrap an existing AF_INET/AF_INET6 SOCK_DGRAM socket fd: on success the handle owns
+        it; on failure it stays the caller's."""
         cdef UDPHandle h = UDPHandle.__new__(UDPHandle)
-        cdef int val = 0
         cdef int dom = 0
         cdef sys_.socklen_t vlen = sizeof(int)
-        try:
-            if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
-                raise _unix_oserror(sys_.errno, 'getsockopt')
-            vlen = sizeof(int)
-            if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_DOMAIN, &dom, &vlen) < 0:
-                raise _unix_oserror(sys_.errno, 'getsockopt')
-            if val != sys_.SOCK_DGRAM or (dom != sys_.AF_INET and dom != sys_.AF_INET6):
-                raise ValueError(f'fd {fd} is not an AF_INET/AF_INET6 SOCK_DGRAM socket')
-            _set_nonblock_cloexec(fd)
-        except BaseException:
-            sys_.close(fd)
-            raise
-        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
+        h._adopt(loop, fd, sys_.SOCK_DGRAM, sys_.AF_INET, sys_.AF_INET6)
+        sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_DOMAIN, &dom, &vlen)
         h._family = dom
         return h
 

@@ -8,6 +8,9 @@
 # (_queued_bytes), how to stop and start reading (_reading: only called to start once
 # connection_made has run) and how to close at once (_close_now). Included into _loop.pyx.
 
+import sys as _sys_for_limits
+cdef object _WATER_MAX = _sys_for_limits.maxsize      # PY_SSIZE_T_MAX
+
 
 cdef class TransportBase:
 
@@ -43,8 +46,9 @@ cdef class TransportBase:
             low = high // 4
         if not high >= low >= 0:
             raise ValueError(f'high ({high!r}) must be >= low ({low!r}) must be >= 0')
-        self._high_water = high
-        self._low_water = low
+        # any number asyncio takes (2**64, 1.5): no buffer gets past PY_SSIZE_T_MAX anyway
+        self._high_water = int(min(high, _WATER_MAX))
+        self._low_water = int(min(low, _WATER_MAX))
         self._maybe_pause_protocol()
 
     def get_write_buffer_limits(self):

@@ -245,9 +245,12 @@ cdef class StreamTransport(TransportBase):
         return f'<{kind} {state} fd={self._sock_fd}>'
 
     def __del__(self):
-        if not self._closing and self._stream is not None and not self._stream._closing:
+        # Not closed by its user: warn, as asyncio's transports do, also when loop.close()
+        # already released the handle under it (then libuv is not touched again).
+        if not self._closing and not self._conn_lost and self._stream is not None:
             warnings.warn(f'unclosed transport {self!r}', ResourceWarning, source=self)
-            self._stream._close()
+            if not self._stream._closing:
+                self._stream._close()
 
 
 import errno as _errno_mod

@@ -82,9 +82,11 @@ cdef class PolledTransportBase(TransportBase):
         return default
 
     def __del__(self):
-        if not self._conn_lost and self._handle is not None and not self._handle._closing:
+        # as StreamTransport.__del__: warn also when loop.close() released the handle
+        if not self._conn_lost and not self._closing and self._handle is not None:
             warnings.warn(f'unclosed transport {self!r}', ResourceWarning, source=self)
-            self._handle.close()
+            if not self._handle._closing:
+                self._handle.close()
 
 
 cdef class SeqpacketTransport(PolledTransportBase):
