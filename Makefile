@@ -10,7 +10,8 @@ LIBUV  := vendor/prefix/lib/libuv.a
 PYTEST_ARGS ?=
 ASAN_TESTS ?= tests
 
-.PHONY: all build test bench venv libuv clean distclean test-asan annotate test-pythons
+.PHONY: all build test bench venv libuv clean distclean test-asan annotate test-pythons \
+        test-uvloop-suite
 
 all: build
 
@@ -36,6 +37,17 @@ build: $(EXT)
 
 test: build
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# uvloop's own test suite (its pinned sdist's tests/, fetched at run time) on uvloop and on nixloop,
+# compared test by test; differences allowed only from tests/uvloop_suite/allowed.py (~5 minutes).
+UVLOOP_PIN := tests/uvloop_suite/uvloop.pin
+$(VENV)/.uvloop-suite-stamp: $(VENV)/.stamp $(UVLOOP_PIN)
+	$(PIP) install -q "uvloop==$$(sed -n 's/^UVLOOP_VERSION=//p' $(UVLOOP_PIN))" psutil \
+	  "pyOpenSSL~=26.4.0" aiohttp
+	touch $@
+
+test-uvloop-suite: build $(VENV)/.uvloop-suite-stamp
+	$(PY) tests/uvloop_suite/run_suite.py
 
 bench: build
 	@$(PIP) install -q rloop 2>/dev/null || echo "rloop does not install here: the benchmarks skip it"
