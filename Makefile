@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-EXT    := nixloop/_loop$(shell $(PYTHON) -c "import sysconfig;print(sysconfig.get_config_var('EXT_SUFFIX'))")
-SOURCES := $(wildcard nixloop/*.pyx nixloop/*.pxd nixloop/includes/*.pxd nixloop/includes/*.h \
-                      nixloop/handles/*.pyx nixloop/handles/*.pxd) setup.py
+EXT    := nixloop/_core/_loop$(shell $(PYTHON) -c "import sysconfig;print(sysconfig.get_config_var('EXT_SUFFIX'))")
+SOURCES := $(wildcard nixloop/_core/*.pyx nixloop/_core/*.pxd nixloop/_core/includes/*.pxd \
+                      nixloop/_core/includes/*.h nixloop/_core/handles/*.pyx nixloop/_core/handles/*.pxd \
+                      nixloop/_core/transports/*.pyx nixloop/_core/transports/*.pxd) setup.py
 LIBUV  := vendor/prefix/lib/libuv.a
 PYTEST_ARGS ?=
 ASAN_TESTS ?= tests
@@ -71,7 +72,7 @@ test-asan: $(VENV)/.stamp
 	  PYTHONPATH=$(CURDIR)/build/asan $(CURDIR)/$(PY) -m pytest -p no:cacheprovider $(ASAN_TESTS) $(PYTEST_ARGS)
 
 clean:
-	rm -rf build nixloop/*.c nixloop/*.so nixloop/*.html
+	rm -rf build nixloop/_core/*.c nixloop/_core/*.so nixloop/_core/*.html
 
 distclean: clean
 	rm -rf $(VENV) vendor/dl vendor/libuv-src vendor/build vendor/prefix vendor/asan

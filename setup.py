@@ -49,16 +49,16 @@ def extensions():
     if _env_flag('NIXLOOP_DEBUG'):
         cflags += ['-O0', '-g3']
     ext = Extension(
-        'nixloop._loop',
-        sources=['nixloop/_loop.pyx'],
-        include_dirs=include_dirs + [os.path.join(HERE, 'nixloop')],
+        'nixloop._core._loop',
+        sources=['nixloop/_core/_loop.pyx'],
+        include_dirs=include_dirs + [os.path.join(HERE, 'nixloop', '_core')],
         extra_objects=objects,
         extra_compile_args=cflags,
         extra_link_args=link_args,
     )
     return cythonize([ext], compiler_directives=directives,
                      annotate=_env_flag('NIXLOOP_ANNOTATE'),
-                     include_path=[os.path.join(HERE, 'nixloop')])
+                     include_path=[os.path.join(HERE, 'nixloop', '_core')])
 
 
 setup(ext_modules=extensions())

@@ -11,7 +11,7 @@ import asyncio as __asyncio
 import sys as _sys
 
 from .loop import Loop
-from ._loop import libuv_version
+from ._core._loop import libuv_version
 
 __all__ = ['Loop', 'new_event_loop', 'run', 'install', 'EventLoopPolicy', 'libuv_version']
 __version__ = '0.1.0'

@@ -76,7 +76,7 @@ import time
 import warnings
 from typing import Any, Callable
 
-from . import timers as _timers
+from . import _nodeenv
 from ._aliases import alias_module
 from .events import EventEmitter
 from .errors import ERR_INVALID_ARG_TYPE
@@ -169,7 +169,7 @@ class Process(EventEmitter):
 
     def nextTick(self, callback: Callable, *args: Any) -> None:
         """``process.nextTick``: see :func:`nixloop.timers.nextTick`."""
-        _timers.nextTick(callback, *args)
+        _nodeenv.nextTick(callback, *args)
 
     def exit(self, code: Any = None) -> None:
         """End the process: raises ``SystemExit(code)``; under :func:`run` the loop stops,
@@ -216,7 +216,7 @@ class Process(EventEmitter):
         warnings.warn(w, stacklevel=stacklevel)
         if self.listenerCount("warning"):
             try:
-                _timers.nextTick(self.emit, "warning", w)
+                _nodeenv.current_state("process.nextTick").add_tick(self.emit, ("warning", w))
             except RuntimeError:
                 self.emit("warning", w)
 
@@ -309,7 +309,7 @@ def run(main: Callable, *args: Any) -> Any:
     loop = nixloop.new_event_loop()
     # Created before the loop first runs, so that the immediates' check handle runs after
     # the loop's own (asyncio callbacks, like promise callbacks, before immediates).
-    state = _timers._state_for(loop)
+    state = _nodeenv.state_for(loop)
     runner = _Runner(loop, state)
     loop.set_exception_handler(runner.exception_handler)
     process._runner = runner

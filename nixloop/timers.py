@@ -88,15 +88,15 @@ methods ``has_ref``.
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import math
-import warnings
 from typing import Any, Callable
 
 from ._aliases import SnakeAliases, alias_module
-from ._loop import UVCheck, UVIdle, UVTimer
+from ._core._loop import UVTimer
+from ._nodeenv import LoopState as _LoopState, current_state as _current_state, drain_ticks, invoke
+from ._nodeenv import existing_state as _existing_state, nextTick
 from .errors import ERR_INVALID_ARG_TYPE
+from .node import process as _process
 
 __all__ = [
     "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
@@ -105,196 +105,12 @@ __all__ = [
 ]
 
 TIMEOUT_MAX = 2 ** 31 - 1
-_get_running_loop = asyncio._get_running_loop
 
 
 class TimeoutOverflowWarning(RuntimeWarning):
     """Issued (through :mod:`warnings`) for a delay above ``TIMEOUT_MAX``."""
 
     name = "TimeoutOverflowWarning"
-
-
-# -- per-loop state ---------------------------------------------------------------------------
-
-_STATE_ATTR = "_nixloop_node_state"
-
-
-class _LoopState:
-    """Tick queue, immediate queue and their libuv handles for one loop."""
-
-    __slots__ = ("loop", "ticks", "depth", "async_ticks", "drain_scheduled",
-                 "immediates", "immediate_refs", "check", "idle", "known_timers",
-                 "next_id", "closed", "dead", "__weakref__")
-
-    def __init__(self, loop: Any) -> None:
-        self.loop = loop
-        self.ticks: collections.deque = collections.deque()
-        self.depth = 0                 # > 0 while inside a callback scope or a drain
-        self.async_ticks = False       # ticks queued outside any scope are pending
-        self.drain_scheduled = False   # a call_soon(_drain_all) is pending
-        self.immediates: list = []
-        self.immediate_refs = 0
-        self.known_timers: dict = {}
-        self.next_id = 1
-        self.closed = False
-        self.dead = False  # set by the runner when the process crashes or exits: run nothing more
-        # Node keeps its immediate check handle started and unref'd for the whole process.
-        self.check = UVCheck.create(loop)
-        self.check.unref()
-        self.check.start(self._run_immediates)
-        self.idle = UVIdle.create(loop)    # ref'd + started while ref'd immediates exist
-
-    def close(self) -> None:
-        """Release the handles (the runner calls this before closing the loop)."""
-        if not self.closed:
-            self.closed = True
-            self.check.close()
-            self.idle.close()
-            self.ticks.clear()
-            self.immediates = []
-
-    # -- uncaught exceptions --------------------------------------------------------
-
-    def report(self, exc: BaseException, what: str) -> None:
-        self.loop.call_exception_handler({
-            "message": f"Unhandled exception in {what}",
-            "exception": exc,
-        })
-
-    # -- ticks ----------------------------------------------------------------------
-
-    def drain(self) -> bool:
-        """Run queued ticks until the queue is empty (True) or one raised (False)."""
-        ticks = self.ticks
-        self.depth += 1
-        try:
-            while ticks and not self.dead:
-                fn, args = ticks.popleft()
-                try:
-                    fn(*args)
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as exc:
-                    self.report(exc, "process.nextTick callback")
-                    if ticks:
-                        self.schedule_drain()
-                    return False
-            self.async_ticks = False
-            return True
-        finally:
-            self.depth -= 1
-
-    def drain_all(self) -> None:
-        """A scope's end: drain, retrying after ticks that raised, until empty."""
-        while self.ticks and not self.dead:
-            self.drain()
-        self.async_ticks = False
-
-    def _scheduled_drain(self) -> None:
-        self.drain_scheduled = False
-        if self.ticks and not self.closed:
-            self.drain_all()
-
-    def schedule_drain(self) -> None:
-        if not self.drain_scheduled:
-            self.drain_scheduled = True
-            self.loop.call_soon(self._scheduled_drain)
-
-    def add_tick(self, fn: Callable, args: tuple) -> None:
-        self.ticks.append((fn, args))
-        if not self.depth:
-            # Outside any callback scope (asyncio code): no drain is coming by itself.
-            self.async_ticks = True
-            self.schedule_drain()
-
-    # -- callback scope ---------------------------------------------------------------
-
-    def invoke(self, fn: Callable, args: tuple, what: str) -> Any:
-        """Run ``fn(*args)`` in a callback scope (see the module doc)."""
-        if self.dead:
-            return None
-        if self.async_ticks:
-            self.drain_all()
-        self.depth += 1
-        try:
-            result = fn(*args)
-        except (KeyboardInterrupt, SystemExit):
-            self.depth -= 1
-            raise
-        except BaseException as exc:
-            try:
-                self.report(exc, what)
-            finally:
-                self.depth -= 1
-            if self.ticks:
-                # Node: they run after the next callback, or at the end of the phase.
-                self.schedule_drain()
-            return None
-        self.depth -= 1
-        if self.ticks:
-            self.drain()
-        return result
-
-    # -- immediates -------------------------------------------------------------------
-
-    def _run_immediates(self) -> None:
-        queue = self.immediates
-        if not queue or self.dead:
-            return
-        self.immediates = []
-        for imm in queue:
-            if imm._destroyed:
-                continue
-            imm._destroyed = True
-            if imm._refed:
-                self.dec_immediate_ref()
-            imm._refed = None  # Node: hasRef() is false once it ran or was cleared
-            fn = imm._onImmediate
-            imm._onImmediate = None
-            self.invoke(fn, imm._argv, "immediate callback")
-        if self.ticks:
-            self.drain_all()
-
-    def inc_immediate_ref(self) -> None:
-        self.immediate_refs += 1
-        if self.immediate_refs == 1:
-            self.idle.start(_noop)
-
-    def dec_immediate_ref(self) -> None:
-        self.immediate_refs -= 1
-        if self.immediate_refs == 0:
-            self.idle.stop()
-
-
-def _noop() -> None:
-    pass
-
-
-def _state_for(loop: Any) -> _LoopState:
-    """The state of ``loop`` (a nixloop loop), created on first use."""
-    state = loop.__dict__.get(_STATE_ATTR)
-    if state is None or state.closed:
-        state = _LoopState(loop)
-        setattr(loop, _STATE_ATTR, state)
-    return state
-
-
-def _current_state(api: str) -> _LoopState:
-    loop = _get_running_loop()
-    if loop is not None:
-        state = getattr(loop, "__dict__", {}).get(_STATE_ATTR)
-        if state is not None and not state.closed:
-            return state
-        from .loop import Loop
-        if isinstance(loop, Loop):
-            return _state_for(loop)
-        raise RuntimeError(
-            f"{api}() needs a nixloop event loop, but the running loop is "
-            f"{type(loop).__module__}.{type(loop).__qualname__}; run the code with "
-            "nixloop.node.run() or on a loop made by nixloop.new_event_loop()")
-    raise RuntimeError(
-        f"{api}() needs a running nixloop event loop: call it from code run by "
-        "nixloop.node.run(main) (or from a callback/coroutine on a nixloop loop)")
 
 
 def _validate_callback(fn: Any) -> None:
@@ -330,12 +146,7 @@ def _coerce_ms(after: Any) -> int:
 
 
 def _emit_warning(message: str, category: type) -> None:
-    try:
-        from .node import process
-    except ImportError:  # pragma: no cover
-        warnings.warn(category(message), stacklevel=4)
-        return
-    process.emitWarning(message, category, stacklevel=5)
+    _process.emitWarning(message, category, stacklevel=5)
 
 
 # -- Timeout ----------------------------------------------------------------------------------
@@ -519,8 +330,7 @@ def clearTimeout(timer: Any) -> None:
             key = int(timer)
         except ValueError:
             return
-        loop = _get_running_loop()
-        state = getattr(loop, "__dict__", {}).get(_STATE_ATTR) if loop is not None else None
+        state = _existing_state()
         if state is not None:
             found = state.known_timers.get(key)
             if found is not None:
@@ -539,40 +349,6 @@ def clearImmediate(immediate: Any) -> None:
     if immediate._refed:
         immediate._state.dec_immediate_ref()
     immediate._refed = None
-
-
-def nextTick(callback: Callable, *args: Any) -> None:
-    """Run ``callback(*args)`` once the current callback returns, before any other facade
-    callback (``process.nextTick``; see the module doc for the exact order)."""
-    _validate_callback(callback)
-    _current_state("process.nextTick").add_tick(callback, args)
-
-
-# -- hooks for the other facades --------------------------------------------------------------
-
-def invoke(loop: Any, fn: Callable, *args: Any) -> Any:
-    """Run ``fn(*args)`` as a Node callback on ``loop``: pending out-of-scope ticks first,
-    then ``fn``, exceptions routed as uncaught, then the tick queue drained.
-
-    For the net/unix facades: wrap each emitted event with it.  Returns ``fn``'s result
-    (``None`` if it raised and the exception was handled).
-    """
-    return _state_for(loop).invoke(fn, args, f"callback {getattr(fn, '__qualname__', fn)!r}")
-
-
-def drain_ticks(loop: Any = None) -> None:
-    """Run the ``nextTick`` callbacks queued on ``loop`` (default: the running loop) now.
-
-    A facade that calls its listeners itself calls this after each event it emits.
-    Cheap when nothing is queued.
-    """
-    if loop is None:
-        loop = _get_running_loop()
-        if loop is None:
-            return
-    state = loop.__dict__.get(_STATE_ATTR)
-    if state is not None and state.ticks:
-        state.drain()
 
 
 alias_module(globals())

@@ -3,7 +3,7 @@
 asyncio-side free functions ``create_seqpacket_server``, ``create_seqpacket_connection`` and
 ``create_unix_datagram_endpoint`` (they take the loop; the same methods exist on ``nixloop.Loop``).
 
-The facades are EventEmitters driving the compiled handles of nixloop/handles/seqpacket.pyx and
+The facades are EventEmitters driving the compiled handles of nixloop/_core/handles/seqpacket.pyx and
 dgram.pyx (a uv_poll_t on a socket we create with SOCK_NONBLOCK|SOCK_CLOEXEC). They must be used
 from code running on a nixloop loop (``nixloop.node.run(main)``, ``nixloop.run(main())``), or be
 given one with ``loop=``.
@@ -54,7 +54,7 @@ import functools
 import os
 import socket as _socket
 
-from . import _loop as _core
+from ._core import _loop as _core
 from ._aliases import alias_module
 from .errors import node_error, system_error, ERR_OUT_OF_RANGE, ERR_INVALID_ARG_TYPE
 from .events import EventEmitter
@@ -625,9 +625,9 @@ def closeFd(fd):
 
 
 # ---------------------------------------------------------------------------------------------
-# asyncio side (implemented in nixloop/loop_unix.py)
+# asyncio side (implemented in nixloop/loop/unix.py)
 
-from .loop_unix import (SeqpacketProtocol, create_seqpacket_server,  # noqa: E402
+from .loop.unix import (SeqpacketProtocol, create_seqpacket_server,  # noqa: E402
                         create_seqpacket_connection, create_unix_datagram_endpoint)
 
 alias_module(globals())

@@ -1,5 +1,5 @@
 """Echo server on a Unix SOCK_SEQPACKET socket: loop.create_seqpacket_server (nixloop's asyncio
-API, nixloop/loop_unix.py), protocol.message_received(data) -> transport.write(data), one reply
+API, nixloop/loop/unix.py), protocol.message_received(data) -> transport.write(data), one reply
 message per request message. Usage as the other servers (see _common.py), but --unix only; prints
 ``READY seqpacket PATH`` (the harness then runs the load generator with --seqpacket). A loop
 without create_seqpacket_server (every loop but nixloop) or --tcp prints SKIP."""

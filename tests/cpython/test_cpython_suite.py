@@ -39,7 +39,7 @@ EXPECTED_FAILURES = {
         'counts calls of BaseEventLoop._run_once (and reads _clock_resolution, _selector); '
         'nixloop has no such method: its iteration is libuv\'s uv_run',
 
-    # nixloop bugs in the compiled core (nixloop/_loop.pyx, cbhandle.pyx, _loop.pxd). The fix is
+    # nixloop bugs in the compiled core (nixloop/_core/_loop.pyx, cbhandle.pyx, _loop.pxd). The fix is
     # proposed in tests/cpython/README.md; these entries go once it lands (the run then reports
     # them as "unexpectedly passing").
     P + 'test_events.HandleTests.test_handle_source_traceback':
@@ -74,8 +74,8 @@ EVENTS_ONLY = [P + 'test_events.' + c + '.*' for c in (
         'test_timeout_rounding')]
 
 # Whole I/O modules: test_subprocess (loop.subprocess_exec/_shell and the pipe transports,
-# nixloop/loop_subprocess.py and loop_pipes.py), test_ssl and test_streams (TLS through
-# asyncio's SSLProtocol on nixloop's stream transports, nixloop/loop_tls.py).
+# nixloop/loop/subprocess.py and loop/pipes.py), test_ssl and test_streams (TLS through
+# asyncio's SSLProtocol on nixloop's stream transports, nixloop/loop/tls.py).
 CASES = [(m, None) for m in CORE_MODULES] + [('test_events', EVENTS_ONLY),
                                              ('test_subprocess', None), ('test_ssl', None),
                                              ('test_streams', None)]

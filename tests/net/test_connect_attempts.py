@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from nixloop import net, node
-from nixloop.net_connect import interleave
+from nixloop.net.connect import interleave
 from nixloop.timers import setImmediate, setTimeout
 
 

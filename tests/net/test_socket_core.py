@@ -1,10 +1,11 @@
-"""The compiled base of net.Socket (nixloop/net_core.pyx): its slots must be the attributes the
+"""The compiled base of net.Socket (nixloop/_core/netsocket.pyx): its slots must be the attributes the
 Python code reads and writes, and its fast paths must keep the facade's accounting."""
 import asyncio
 
 import pytest
 
-from nixloop import _loop, net
+from nixloop import net
+from nixloop._core import _loop
 from nltest import make_loop
 
 

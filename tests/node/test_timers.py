@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import nixloop
-from nixloop import errors, timers
+from nixloop import _nodeenv, errors, timers
 from nixloop.node import process, run
 from nixloop.timers import (Immediate, Timeout, TimeoutOverflowWarning, clearImmediate,
                             clearInterval, clearTimeout, nextTick, setImmediate, setInterval,
@@ -394,12 +394,12 @@ def test_invoke_and_drain_ticks_hooks():
         assert timers.invoke(loop, lambda: 1 / 0) is None
         timers.drain_ticks(loop)  # nothing queued: a no-op
         # A facade that emits by itself and then drains:
-        timers._state_for(loop).depth += 1  # (as inside a facade callback scope)
+        _nodeenv.state_for(loop).depth += 1  # (as inside a facade callback scope)
         try:
             nextTick(log.append, "queued in emit")
             log.append("emit")
         finally:
-            timers._state_for(loop).depth -= 1
+            _nodeenv.state_for(loop).depth -= 1
         timers.drain_ticks(loop)
         log.append("after drain")
 

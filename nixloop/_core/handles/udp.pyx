@@ -1,0 +1,109 @@
+# UDPHandle: an AF_INET/AF_INET6 SOCK_DGRAM socket on PolledSocketHandle (handles/polled.pyx),
+# so UDP shares the datagram read batch, the EAGAIN/ENOBUFS write queue and the transport of Unix
+# datagram sockets. Addresses are tuples as the socket module writes them: on_read(data,
+# (host, port)) (IPv6: (host, port, flowinfo, scope_id)); write(data, path=(host, port)). A host
+# that is not numeric is resolved with the socket module's getaddrinfo, as socket.sendto() does.
+# The socket itself is made, bound and connected with the socket module (nixloop/loop/udp.py),
+# which takes every option asyncio does; the handle gets its fd (from_fd).
+# Included into _loop.pyx after dgram.pyx.
+
+import socket as _udp_socket
+from libc.string cimport memcmp
+
+DEF _ADDR_CACHE = 16            # senders remembered (see _sender_name)
+DEF _ADDR_SLOT = 28             # sizeof(struct sockaddr_in6), the largest address kept
+
+
+cdef class UDPHandle(PolledSocketHandle):
+    """A UDP socket: on_read(data, sender_address) per datagram."""
+
+    @staticmethod
+    def from_fd(BaseLoop loop, int fd):
+        """Wrap an existing AF_INET/AF_INET6 SOCK_DGRAM socket fd (owned by the handle from
+        now on, closed here on failure)."""
+        cdef UDPHandle h = UDPHandle.__new__(UDPHandle)
+        cdef int val = 0
+        cdef int dom = 0
+        cdef sys_.socklen_t vlen = sizeof(int)
+        try:
+            if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_TYPE, &val, &vlen) < 0:
+                raise _unix_oserror(sys_.errno, 'getsockopt')
+            vlen = sizeof(int)
+            if sys_.getsockopt(fd, sys_.SOL_SOCKET, sys_.SO_DOMAIN, &dom, &vlen) < 0:
+                raise _unix_oserror(sys_.errno, 'getsockopt')
+            if val != sys_.SOCK_DGRAM or (dom != sys_.AF_INET and dom != sys_.AF_INET6):
+                raise ValueError(f'fd {fd} is not an AF_INET/AF_INET6 SOCK_DGRAM socket')
+            _set_nonblock_cloexec(fd)
+        except BaseException:
+            sys_.close(fd)
+            raise
+        h._init_socket(loop, fd, sys_.SOCK_DGRAM)
+        h._family = dom
+        return h
+
+    @property
+    def family(self):
+        return self._family
+
+    # A server answers the peers it hears from, so the handle remembers its last _ADDR_CACHE
+    # senders: a datagram from one of them gets the same (host, port) tuple object again (no
+    # inet_ntop, no new str), and sending to that very tuple finds its sockaddr by identity (no
+    # inet_pton). Tuples are immutable, so identity means the same address.
+
+    cdef object _sender_name(self, sys_.sockaddr_storage* sa, sys_.socklen_t salen):
+        cdef int i
+        cdef char* slot
+        if salen == 0:
+            return None
+        if salen > _ADDR_SLOT:
+            return sockaddr_to_tuple(<sys_.sockaddr*>sa)
+        for i in range(self._ca_n):
+            if self._ca_len[i] == salen and \
+                    memcmp(&self._ca_raw[i * _ADDR_SLOT], <const void*>sa, salen) == 0:
+                return <object>PyList_GET_ITEM(self._ca_tuple, i)
+        t = sockaddr_to_tuple(<sys_.sockaddr*>sa)
+        if self._ca_tuple is None:
+            self._ca_tuple = [None] * _ADDR_CACHE
+            self._ca_dest = [None] * _ADDR_CACHE
+        i = self._ca_next
+        self._ca_next = (i + 1) % _ADDR_CACHE
+        if self._ca_n < _ADDR_CACHE:
+            self._ca_n += 1
+        slot = &self._ca_raw[i * _ADDR_SLOT]
+        memcpy(slot, <const void*>sa, salen)
+        self._ca_len[i] = salen
+        self._ca_tuple[i] = t
+        self._ca_dest[i] = PyBytes_FromStringAndSize(slot, salen)
+        return t
+
+    cdef bytes _dest_key(self, object addr):
+        cdef sys_.sockaddr_storage ss
+        cdef int sslen = 0
+        cdef int i
+        cdef bytes dest
+        for i in range(self._ca_n):
+            if <object>PyList_GET_ITEM(self._ca_tuple, i) is addr:
+                return <bytes>PyList_GET_ITEM(self._ca_dest, i)
+        if addr == self._last_addr and type(addr) is tuple:
+            return self._last_dest
+        try:
+            sockaddr_from_tuple(self._family, addr, &ss, &sslen)
+        except ValueError:
+            # not numeric: resolve it the way socket.sendto() does (blocking, as there)
+            if not isinstance(addr, tuple) or len(addr) < 2:
+                raise TypeError(f'address must be a (host, port) tuple, not {addr!r}')
+            infos = _udp_socket.getaddrinfo(addr[0], addr[1], self._family,
+                                            _udp_socket.SOCK_DGRAM)
+            sockaddr_from_tuple(self._family, infos[0][4], &ss, &sslen)
+        dest = PyBytes_FromStringAndSize(<char*>&ss, sslen)
+        self._last_addr = addr
+        self._last_dest = dest
+        return dest
+
+    cdef int _dest_sockaddr(self, bytes dest, sys_.sockaddr_storage* sa, sys_.socklen_t* salen):
+        memcpy(sa, PyBytes_AS_STRING(dest), PyBytes_GET_SIZE(dest))
+        salen[0] = <sys_.socklen_t>PyBytes_GET_SIZE(dest)
+        return 0
+
+    cdef object _dest_text(self, bytes dest):
+        return sockaddr_to_tuple(<sys_.sockaddr*>PyBytes_AS_STRING(dest))
