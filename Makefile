@@ -7,36 +7,49 @@ EXT    := nixloop/_core/_loop$(shell $(PYTHON) -c "import sysconfig;print(syscon
 SOURCES := $(wildcard nixloop/_core/*.pyx nixloop/_core/*.pxd nixloop/_core/includes/*.pxd \
                       nixloop/_core/includes/*.h nixloop/_core/handles/*.pyx nixloop/_core/handles/*.pxd \
                       nixloop/_core/transports/*.pyx nixloop/_core/transports/*.pxd) setup.py
+# The pinned libuv tarball (fetched once), and the static libuv.a built from it into vendor/prefix
+# for the development build, perf/'s C servers and test-pythons (setup.py links it through
+# NIXLOOP_LIBUV_PREFIX instead of compiling libuv again).
+TARBALL := vendor/dl/$(shell . vendor/libuv.pin && echo $$LIBUV_TARBALL)
 LIBUV  := vendor/prefix/lib/libuv.a
+USE_PREFIX := NIXLOOP_LIBUV_PREFIX=$(CURDIR)/vendor/prefix
 PYTEST_ARGS ?=
 ASAN_TESTS ?= tests
 
 .PHONY: all build test bench venv libuv clean distclean test-asan annotate test-pythons \
-        test-uvloop-suite
+        sdist wheel test-wheel test-sdist integration-servers test-uvloop-suite
 
 all: build
 
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q "setuptools>=61" wheel "Cython>=3.0" pytest pytest-asyncio uvloop matplotlib pyee
+	$(PIP) install -q "setuptools>=77" wheel "Cython>=3.0" matplotlib pyee
 	touch $@
 
 venv: $(VENV)/.stamp
 
-$(LIBUV): vendor/libuv.pin vendor/fetch_libuv.sh
+$(TARBALL): vendor/libuv.pin vendor/fetch_libuv.sh
 	bash vendor/fetch_libuv.sh
+
+$(LIBUV): $(TARBALL) vendor/build_libuv.py $(VENV)/.stamp
+	$(PY) vendor/build_libuv.py --prefix vendor/prefix
 
 libuv: $(LIBUV)
 
 $(EXT): $(VENV)/.stamp $(LIBUV) $(SOURCES)
-	$(PY) setup.py -q build_ext --inplace
-	$(PIP) install -q --no-build-isolation --no-deps -e . >/dev/null
+	$(USE_PREFIX) $(PY) setup.py -q build_ext --inplace
+	$(USE_PREFIX) $(PIP) install -q --no-build-isolation -e ".[test,integration]" >/dev/null
 	@touch $@
 
 build: $(EXT)
 
-test: build
+# tests/integration starts its own PostgreSQL 15 and Redis: install_servers.sh installs the
+# Debian packages when they are missing (and says so when it cannot: those tests then skip).
+integration-servers:
+	@bash tests/integration/install_servers.sh
+
+test: build integration-servers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # uvloop's own test suite (its pinned sdist's tests/, fetched at run time) on uvloop and on nixloop,
@@ -55,27 +68,28 @@ bench: build
 	$(PY) -m perf --quick
 
 annotate: $(VENV)/.stamp $(LIBUV)
-	NIXLOOP_ANNOTATE=1 $(PY) setup.py -q build_ext --inplace --force
+	NIXLOOP_ANNOTATE=1 $(USE_PREFIX) $(PY) setup.py -q build_ext --inplace --force
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of libuv and the extension, then the tests
 # with the ASan runtime preloaded into Python.
-test-asan: $(VENV)/.stamp
-	NIXLOOP_LIBUV_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -g" \
-	  bash vendor/fetch_libuv.sh --prefix vendor/asan/prefix
-	rm -rf build/asan && mkdir -p build/asan
-	cp -r nixloop setup.py pyproject.toml README.md tests build/asan/ 2>/dev/null || true
-	mkdir -p build/asan/vendor && ln -sfn $(CURDIR)/vendor/asan/prefix build/asan/vendor/prefix
-	cd build/asan && NIXLOOP_SANITIZE=1 $(CURDIR)/$(PY) setup.py -q build_ext --inplace
+test-asan: $(VENV)/.stamp $(TARBALL)
+	$(PY) vendor/build_libuv.py --prefix vendor/asan/prefix \
+	  --cflags "-fsanitize=address,undefined -fno-omit-frame-pointer -g"
+	rm -rf build/asan && mkdir -p build/asan/vendor
+	cp -r nixloop setup.py pyproject.toml README.md LICENSE tests build/asan/ 2>/dev/null || true
+	cp vendor/build_libuv.py vendor/libuv.pin build/asan/vendor/
+	cd build/asan && NIXLOOP_SANITIZE=1 NIXLOOP_LIBUV_PREFIX=$(CURDIR)/vendor/asan/prefix \
+	  $(CURDIR)/$(PY) setup.py -q build_ext --inplace
 	cd build/asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 PYTHONMALLOC=malloc \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 	  PYTHONPATH=$(CURDIR)/build/asan $(CURDIR)/$(PY) -m pytest -p no:cacheprovider $(ASAN_TESTS) $(PYTEST_ARGS)
 
 clean:
-	rm -rf build nixloop/_core/*.c nixloop/_core/*.so nixloop/_core/*.html
+	rm -rf build dist nixloop/_core/*.c nixloop/_core/*.so nixloop/_core/*.html
 
 distclean: clean
-	rm -rf $(VENV) vendor/dl vendor/libuv-src vendor/build vendor/prefix vendor/asan
+	rm -rf $(VENV) $(VENV)-wheel vendor/dl vendor/prefix vendor/asan vendor/LICENSE-libuv
 
 # The same build and the loop/facade tests on every other CPython 3.10+ that pyenv provides
 # (each in its own venv; extension files are per-ABI, so builds coexist in place).
@@ -85,7 +99,37 @@ test-pythons: $(LIBUV)
 	  v=$$(basename $$p); echo "== Python $$v"; \
 	  [ -x .venv-$$v/bin/python ] || $$p/bin/python -m venv .venv-$$v; \
 	  .venv-$$v/bin/python -m pip install -q --upgrade pip >/dev/null; \
-	  .venv-$$v/bin/python -m pip install -q "setuptools>=61" wheel "Cython>=3.0" pytest pytest-asyncio uvloop; \
-	  .venv-$$v/bin/python setup.py -q build_ext --inplace; \
+	  .venv-$$v/bin/python -m pip install -q "setuptools>=77" wheel "Cython>=3.0" pytest pytest-asyncio uvloop; \
+	  $(USE_PREFIX) .venv-$$v/bin/python setup.py -q build_ext --inplace; \
 	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node tests/net tests/unix $(PYTEST_ARGS); \
 	done
+
+# Packaging (see packaging/): the sdist carries the pinned libuv tarball; wheels are built from
+# it for every CPython 3.10+ pyenv provides, with zig's compiler against glibc 2.17, and tagged
+# and checked by auditwheel. The tools live in their own venv.
+WHEEL_VENV := .venv-wheel
+WPY     := $(WHEEL_VENV)/bin/python
+VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" nixloop/_version.py)
+SDIST   := dist/nixloop-$(VERSION).tar.gz
+
+$(WHEEL_VENV)/.stamp: packaging/tools-requirements.txt
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WPY) -m pip install -q --upgrade pip
+	$(WPY) -m pip install -q -r packaging/tools-requirements.txt
+	touch $@
+
+sdist: $(TARBALL) $(WHEEL_VENV)/.stamp
+	rm -f $(SDIST)
+	PIP_CONSTRAINT=$(CURDIR)/packaging/build-constraints.txt $(WPY) -m build -q --sdist --outdir dist .
+	@ls -l $(SDIST)
+
+wheel: sdist
+	$(WPY) packaging/build_wheels.py --sdist $(SDIST) --out dist
+
+# Each wheel in a fresh venv, the test suite run against the installed package.
+test-wheel: wheel
+	$(WPY) packaging/test_wheels.py --dist dist -- $(PYTEST_ARGS)
+
+# The sdist installed offline in a fresh venv, then a smoke run and tests/loop against it.
+test-sdist: sdist
+	$(WPY) packaging/test_sdist.py --sdist $(SDIST)

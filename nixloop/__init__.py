@@ -12,9 +12,9 @@ import sys as _sys
 
 from .loop import Loop
 from ._core._loop import libuv_version
+from ._version import __version__
 
 __all__ = ['Loop', 'new_event_loop', 'run', 'install', 'EventLoopPolicy', 'libuv_version']
-__version__ = '0.1.0'
 
 
 def new_event_loop() -> Loop:

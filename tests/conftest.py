@@ -11,6 +11,15 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nixloop
+
+if os.environ.get('NIXLOOP_TEST_INSTALLED'):
+    # packaging/test_wheels.py: these tests must exercise the installed wheel, never a source
+    # tree that happens to be importable.
+    import sysconfig
+    _site = os.path.realpath(sysconfig.get_paths()['platlib'])
+    if not os.path.realpath(nixloop.__file__).startswith(_site + os.sep):
+        raise RuntimeError(f'NIXLOOP_TEST_INSTALLED=1 but nixloop was imported from '
+                           f'{nixloop.__file__}, not from {_site}')
 from nltest import LOOP_KINDS, make_loop, uvloop_differs  # noqa: F401
 
 

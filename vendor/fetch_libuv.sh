@@ -1,34 +1,20 @@
 #!/usr/bin/env bash
-# Fetch the pinned libuv release from Debian's package archive, check its sha256, and build it
-# into a static, position-independent archive under vendor/prefix/.
+# Fetch the pinned libuv release tarball from Debian's package archive into vendor/dl/ and check
+# its sha256 against vendor/libuv.pin. Nothing is built here: setup.py compiles libuv's sources
+# itself (vendor/build_libuv.py), and `make sdist` puts this tarball into the sdist.
 #
 # The archive mirror is read from this machine's own apt configuration; nothing is written to it:
 # a temporary deb-src list and list directory are handed to apt-get with -o options.
 #
-# Usage: vendor/fetch_libuv.sh [--cflags "extra flags"] [--prefix DIR]
-#   NIXLOOP_LIBUV_CFLAGS  extra C flags (the sanitizer build uses this)
+# Usage: vendor/fetch_libuv.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=/dev/null
 . "$here/libuv.pin"
 
-prefix="$here/prefix"
-extra_cflags="${NIXLOOP_LIBUV_CFLAGS:-}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --cflags) extra_cflags="$2"; shift 2 ;;
-    --prefix) prefix="$2"; shift 2 ;;
-    *) echo "fetch_libuv.sh: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+[ $# -eq 0 ] || { echo "fetch_libuv.sh: takes no arguments" >&2; exit 2; }
 
 die() { echo "fetch_libuv.sh: error: $*" >&2; exit 1; }
-
-stamp="$prefix/.nixloop-stamp"
-want_stamp="$LIBUV_VERSION $LIBUV_SHA256 cflags=[$extra_cflags]"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ] && [ -f "$prefix/lib/libuv.a" ]; then
-  exit 0   # already built with the same pin and flags
-fi
 
 dl="$here/dl"
 tarball="$dl/$LIBUV_TARBALL"
@@ -53,43 +39,28 @@ mirror_uri() {
   return 1
 }
 
-if ! sha_ok "$tarball"; then
-  rm -f "$tarball"
-  command -v apt-get >/dev/null || die "apt-get is needed to fetch libuv $LIBUV_VERSION (or set NIXLOOP_USE_SYSTEM_LIBUV=1)"
-  uri=$(mirror_uri) || die "no Debian archive found in the apt sources of this machine"
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  mkdir -p "$tmp/parts" "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/get"
-  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  opt=""
-  [ -f "$keyring" ] && opt="[signed-by=$keyring] "
-  echo "deb-src ${opt}${uri} ${LIBUV_DEBIAN_SUITE} main" > "$tmp/parts/nixloop-libuv.list"
-  apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$tmp/parts"
-            -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o "APT::Sandbox::User=root")
-  echo "fetch_libuv.sh: fetching libuv $LIBUV_VERSION (Debian source $LIBUV_DEBIAN_VERSION)" >&2
-  apt-get -q "${apt_opts[@]}" update >"$tmp/update.log" 2>&1 \
-    || { cat "$tmp/update.log" >&2; die "apt-get update of the temporary deb-src list failed"; }
-  (cd "$tmp/get" && apt-get -q "${apt_opts[@]}" source --download-only "libuv1=$LIBUV_DEBIAN_VERSION") \
-    >"$tmp/source.log" 2>&1 || { cat "$tmp/source.log" >&2; die "download of libuv1 $LIBUV_DEBIAN_VERSION failed"; }
-  [ -f "$tmp/get/$LIBUV_TARBALL" ] || die "download did not produce $LIBUV_TARBALL"
-  echo "$LIBUV_SHA256  $tmp/get/$LIBUV_TARBALL" | sha256sum --check --status \
-    || die "checksum mismatch for $LIBUV_TARBALL: got $(sha256sum "$tmp/get/$LIBUV_TARBALL" | cut -d' ' -f1), want $LIBUV_SHA256"
-  mv "$tmp/get/$LIBUV_TARBALL" "$tarball"
+if sha_ok "$tarball"; then
+  exit 0    # already here and matching the pin
 fi
-
-src="$here/libuv-src"
-rm -rf "$src" "$here/build"
-mkdir -p "$src"
-tar -xzf "$tarball" -C "$src" --strip-components=1
-command -v cmake >/dev/null || die "cmake is needed to build libuv"
-cmake -S "$src" -B "$here/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-  -DBUILD_TESTING=OFF -DLIBUV_BUILD_SHARED=OFF -DCMAKE_INSTALL_PREFIX="$prefix" \
-  -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_C_FLAGS="-fPIC -O2 $extra_cflags" >"$here/build.log" 2>&1 \
-  || { tail -n 30 "$here/build.log" >&2; die "cmake configure of libuv failed"; }
-cmake --build "$here/build" -j "$(nproc)" >>"$here/build.log" 2>&1 \
-  || { tail -n 30 "$here/build.log" >&2; die "libuv build failed"; }
-rm -rf "$prefix"
-cmake --install "$here/build" >>"$here/build.log" 2>&1 || die "libuv install into $prefix failed"
-[ -f "$prefix/lib/libuv.a" ] || die "libuv.a not produced"
-echo "$want_stamp" > "$stamp"
-echo "fetch_libuv.sh: libuv $LIBUV_VERSION built into $prefix" >&2
+rm -f "$tarball"
+command -v apt-get >/dev/null || die "apt-get is needed to fetch libuv $LIBUV_VERSION (or set NIXLOOP_USE_SYSTEM_LIBUV=1)"
+uri=$(mirror_uri) || die "no Debian archive found in the apt sources of this machine"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/parts" "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/get"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+opt=""
+[ -f "$keyring" ] && opt="[signed-by=$keyring] "
+echo "deb-src ${opt}${uri} ${LIBUV_DEBIAN_SUITE} main" > "$tmp/parts/nixloop-libuv.list"
+apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$tmp/parts"
+          -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o "APT::Sandbox::User=root")
+echo "fetch_libuv.sh: fetching libuv $LIBUV_VERSION (Debian source $LIBUV_DEBIAN_VERSION)" >&2
+apt-get -q "${apt_opts[@]}" update >"$tmp/update.log" 2>&1 \
+  || { cat "$tmp/update.log" >&2; die "apt-get update of the temporary deb-src list failed"; }
+(cd "$tmp/get" && apt-get -q "${apt_opts[@]}" source --download-only "libuv1=$LIBUV_DEBIAN_VERSION") \
+  >"$tmp/source.log" 2>&1 || { cat "$tmp/source.log" >&2; die "download of libuv1 $LIBUV_DEBIAN_VERSION failed"; }
+[ -f "$tmp/get/$LIBUV_TARBALL" ] || die "download did not produce $LIBUV_TARBALL"
+echo "$LIBUV_SHA256  $tmp/get/$LIBUV_TARBALL" | sha256sum --check --status \
+  || die "checksum mismatch for $LIBUV_TARBALL: got $(sha256sum "$tmp/get/$LIBUV_TARBALL" | cut -d' ' -f1), want $LIBUV_SHA256"
+mv "$tmp/get/$LIBUV_TARBALL" "$tarball"
+echo "fetch_libuv.sh: fetched $tarball" >&2

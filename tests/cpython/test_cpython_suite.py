@@ -55,6 +55,19 @@ EXPECTED_FAILURES = {
         'same cause as test_get_event_loop_returns_running_loop',
 }
 
+# Python 3.12+ only (first seen when the installed wheels ran this suite on 3.12 and 3.13).
+if PY >= (3, 12):
+    for _cls in ('CFutureTests', 'PyFutureTests'):
+        EXPECTED_FAILURES[P + f'test_futures2.{_cls}.test_task_exc_handler_correct_context'] = (
+            'nixloop keeps a finished task alive one loop iteration longer than asyncio: the '
+            '"Task exception was never retrieved" report of an unreferenced failed task comes '
+            'after the second sleep(0), not the first (measured on 3.11 too, where CPython has no '
+            'such test), so the test\'s check right after one sleep(0) fails')
+if PY >= (3, 13):
+    EXPECTED_FAILURES[P + 'test_runners.RunTests.test_loop_factory_default_event_loop'] = (
+        'run_suite.py makes asyncio.EventLoop a nixloop loop (so that Runner defaults run on '
+        'nixloop); this test asserts that asyncio.EventLoop is the selector loop')
+
 # The areas of issue 2. test_runners and test_pep492 are run with their stub BaseEventLoop
 # replaced by nixloop (run_suite._adapt_stub_loops).
 CORE_MODULES = run_suite.CORE_MODULES
@@ -87,6 +100,8 @@ TEST_TIMEOUT = 30
 
 @pytest.mark.parametrize('module,only', CASES, ids=[c[0] for c in CASES])
 def test_cpython_asyncio_module(module, only):
+    if importlib.util.find_spec(P + module) is None:
+        pytest.skip(f'Python {PY[0]}.{PY[1]} has no {P}{module}')
     res = run_suite.run_module(module, 'nixloop', timeout=MODULE_TIMEOUT.get(module, 90),
                                test_timeout=TEST_TIMEOUT, max_restarts=3, only=only)
     c = res['counts']
