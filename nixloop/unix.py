@@ -26,7 +26,12 @@ Callbacks: ``write``/``sendTo`` callbacks get ``cb(err)`` with ``err`` ``None`` 
 ``cb(undefined)``); ``connect(path, cb)`` and ``end(cb)`` callbacks get no argument (``cb`` of
 ``connect`` is a once-listener on ``'connect'``). ``'close'`` of a socket is emitted from the
 next loop iteration (Node's nextTick), after ``'error'`` when there is one; ``SeqpacketServer``
-emits ``'close'`` synchronously from ``close()`` (as the peer). ``write`` returns ``False`` once
+emits ``'close'`` synchronously from ``close()`` (as the peer).
+
+contextvars: the listeners of a socket's I/O events run in the context current when it was
+connected (``connect()``), bound (``DgramSocket.bind()``) or made from an fd; a server's in the
+context of ``listen()``, and each accepted socket in its own copy of that (as does ``'connection'``,
+in another copy), so that what one connection's listeners set stays theirs. ``write`` returns ``False`` once
 16 KiB or more are queued; ``'drain'`` follows when the queue is empty again.
 
 Beyond any peer:
@@ -50,6 +55,7 @@ come from nixloop._aliases.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import os
 import socket as _socket
@@ -159,12 +165,14 @@ class SeqpacketServer(EventEmitter):
         """bind + listen, synchronously (raises on failure). ``bindpath`` may also be
         ``{'fd': fd}``: serve on that listening SEQPACKET socket (the server owns it)."""
         self._check()
+        self._handle.context = contextvars.copy_context()
         if isinstance(bindpath, dict) and 'fd' in bindpath:
             fd = _fileno(bindpath['fd'])
             try:
                 handle = _core.SeqpacketHandle.from_fd(self._loop, fd)
             except OSError as exc:
                 raise _node_error(exc, 'listen') from None
+            handle.context = self._handle.context
             self._handle.close()
             self._handle = handle
             handle.on_connection = self._on_connection
@@ -208,8 +216,10 @@ class SeqpacketServer(EventEmitter):
             if pair is None:
                 return
             handle, peer = pair
+            ctx = self._handle.context or contextvars.copy_context()
+            handle.context = ctx.copy()
             sock = SeqpacketSocket._accepted(self._loop, handle)
-            self.emit('connection', sock, peer)
+            ctx.copy().run(self.emit, 'connection', sock, peer)
 
     def close(self):
         """Stop accepting (existing connections stay); synchronous and idempotent; emits 'close'.
@@ -249,6 +259,7 @@ class SeqpacketSocket(EventEmitter):
             except OSError as exc:
                 raise _node_error(exc) from None
         self._setup(loop, handle)
+        handle.context = contextvars.copy_context()
         if fd is not None:
             self._connected = True
             handle.read_start()
@@ -345,6 +356,7 @@ class SeqpacketSocket(EventEmitter):
             raise node_error('ERR_SOCKET_CLOSED', 'SeqpacketSocket has been destroyed')
         if cb is not None:
             self.once('connect', cb)
+        self._handle.context = contextvars.copy_context()
         try:
             self._handle.connect(bindpath)
         except OSError as exc:
@@ -488,6 +500,7 @@ class DgramSocket(EventEmitter):
         self._handle = _core.DgramHandle.create(self._loop)
         self._closed = False
         h = self._handle
+        h.context = contextvars.copy_context()     # (bind() makes it bind()'s)
         h.on_read = self._on_data
         h.on_fds = self._on_fds
         h.on_error = self._on_error
@@ -520,6 +533,7 @@ class DgramSocket(EventEmitter):
 
     def bind(self, path):
         self._check()
+        self._handle.context = contextvars.copy_context()
         try:
             self._handle.bind(path)
         except OSError as exc:

@@ -28,7 +28,7 @@ from .includes cimport uv
 from .includes.python cimport (
     PyContext_Enter, PyContext_Exit, PyContext_CopyCurrent, PyErr_CheckSignals,
     PyThread_get_thread_ident, PyObject_CallNoArgs, PyObject_CallOneArg,
-    nl_gil_acquire, nl_gil_release, list_del_slice,
+    nl_gil_acquire, nl_gil_release, list_del_slice, nl_context_enter, nl_context_exit,
 )
 
 import asyncio
@@ -518,11 +518,15 @@ cdef class BaseLoop:
             h = <Handle>todo[i]
             if h._cancelled:
                 continue
+            cb = h._callback
             t0 = uv.uv_hrtime() * 1e-9
             h._run()
             dt = uv.uv_hrtime() * 1e-9 - t0
             if dt >= self.slow_callback_duration:
-                _logger.warning('Executing %r took %.3f seconds', h, dt)
+                # a Task's step is shown as the Task, as asyncio does
+                owner = getattr(cb, '__self__', None)
+                _logger.warning('Executing %s took %.3f seconds',
+                                repr(owner) if isinstance(owner, _Task) else repr(h), dt)
 
     # -- running --------------------------------------------------------------------------------
 

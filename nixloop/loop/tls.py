@@ -108,8 +108,10 @@ class TLSMixin:
         # data reaches it before.
         transport.pause_reading()
         transport.set_protocol(ssl_protocol)
-        made = self.call_soon(ssl_protocol.connection_made, transport)
-        resume = self.call_soon(transport.resume_reading)
+        # in the transport's context, where its reads deliver (nixloop's transports have one)
+        ctx = getattr(transport, '_context', None)
+        made = self.call_soon(ssl_protocol.connection_made, transport, context=ctx)
+        resume = self.call_soon(transport.resume_reading, context=ctx)
         try:
             await waiter
         except BaseException:

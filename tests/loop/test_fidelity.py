@@ -146,7 +146,8 @@ def test_exception_in_connection_made_goes_to_the_handler(loop, no_fd_leak):
             self.lost.set_result(exc)
 
     async def main():
-        server = await asyncio.start_server(lambda r, w: None, '127.0.0.1', 0)
+        writers = []
+        server = await asyncio.start_server(lambda r, w: writers.append(w), '127.0.0.1', 0)
         tr, pr = await loop.create_connection(Proto, *server.sockets[0].getsockname())
         # The transport is returned and stays open; the error went to the handler.
         assert not tr.is_closing()
@@ -154,6 +155,8 @@ def test_exception_in_connection_made_goes_to_the_handler(loop, no_fd_leak):
         assert not pr.lost.done()
         tr.close()
         assert await pr.lost is None
+        for w in writers:       # (Python 3.12+'s wait_closed() waits for the connections)
+            w.close()
         server.close()
         await server.wait_closed()
     run(loop, main())

@@ -13,6 +13,10 @@ cdef extern from "includes/compat.h" nogil:
     void nl_gil_acquire()
     int nl_gil_is_released()
 
+cdef extern from "includes/compat.h":
+    int nl_context_enter(object ctx) noexcept
+    void nl_context_exit(object ctx) noexcept
+
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.
     int list_del_slice "PyList_SetSlice" (object lst, Py_ssize_t low, Py_ssize_t high,

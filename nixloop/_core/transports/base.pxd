@@ -2,6 +2,7 @@ cdef class TransportBase:
     cdef BaseLoop _loop
     cdef object _protocol
     cdef object _server
+    cdef readonly object _context     # every protocol callback runs in it (see base.pyx)
     cdef dict _extra
     cdef bint _closing
     cdef readonly bint _protocol_paused   # (readable: asyncio's sendfile fallback asks)
