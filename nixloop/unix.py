@@ -26,13 +26,13 @@ Callbacks: ``write``/``sendTo`` callbacks get ``cb(err)`` with ``err`` ``None`` 
 ``cb(undefined)``); ``connect(path, cb)`` and ``end(cb)`` callbacks get no argument (``cb`` of
 ``connect`` is a once-listener on ``'connect'``). ``'close'`` of a socket is emitted from the
 next loop iteration (Node's nextTick), after ``'error'`` when there is one; ``SeqpacketServer``
-emits ``'close'`` synchronously from ``close()`` (as the peer).
+emits ``'close'`` synchronously from ``close()`` (as the peer). ``write`` returns ``False`` once
+16 KiB or more are queued; ``'drain'`` follows when the queue is empty again.
 
 contextvars: the listeners of a socket's I/O events run in the context current when it was
 connected (``connect()``), bound (``DgramSocket.bind()``) or made from an fd; a server's in the
-context of ``listen()``, and each accepted socket in its own copy of that (as does ``'connection'``,
-in another copy), so that what one connection's listeners set stays theirs. ``write`` returns ``False`` once
-16 KiB or more are queued; ``'drain'`` follows when the queue is empty again.
+context of ``listen()``, and each accepted socket in its own copy of that (``'connection'`` in
+another copy), so that what one connection's listeners set stays theirs.
 
 Beyond any peer:
 

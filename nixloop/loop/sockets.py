@@ -324,7 +324,8 @@ class SocketsMixin:
         try:
             _start_getaddrinfo(self, fut, host, port, family, type, proto, flags)
         except OSError as exc:
-            if exc.__class__ is not OSError or exc.errno != errno.EINVAL:   # (type: an argument)
+            # (exc.__class__: `type` is an argument here)
+            if exc.__class__ is not OSError or exc.errno != errno.EINVAL:
                 raise
             # libuv refuses at once what the C library answers itself (neither host nor port,
             # an empty host, a host name of more than 256 bytes): the socket module gives its

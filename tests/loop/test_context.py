@@ -422,3 +422,55 @@ def test_start_tls(loop_kind, loop, cert, no_fd_leak):  # noqa: F811
         else:
             only_inner(cproto, 'data_received', 'connection_lost')
     run(loop, main())
+
+
+def test_tls_flow_control_and_resume_reading(loop_kind, loop, cert, no_fd_leak):  # noqa: F811
+    """What an application call on a TLS transport triggers runs in the transport's context
+    too: pause_writing/resume_writing from write(), the reads scheduled by resume_reading()."""
+    server_ctx, client_ctx = contexts(cert)
+
+    async def main():
+        sproto = Recorder(loop)
+        server = await in_context(loop, 'inner', loop.create_server(
+            lambda: sproto, '127.0.0.1', 0, ssl=server_ctx))
+        port = server.sockets[0].getsockname()[1]
+        cproto = Recorder(loop)
+        await in_context(loop, 'inner', loop.create_connection(
+            lambda: cproto, '127.0.0.1', port, ssl=client_ctx, server_hostname='localhost'))
+        await cproto.made
+        await sproto.made
+        # reading paused on the server side, resumed from another context
+        sproto.transport.pause_reading()
+        cproto.transport.write(b'while paused')
+        await asyncio.sleep(0.1)
+        assert not sproto.got_data.done()
+        CVAR.set('resumer')
+        sproto.transport.resume_reading()
+        CVAR.set('outer')
+        await sproto.got_data
+        # flow control, with the writer in another context
+        sproto.transport.pause_reading()
+        CVAR.set('writer')
+        cproto.transport.set_write_buffer_limits(high=1)
+        for _ in range(512):     # until the kernel's buffers are full (bounded: 32 MiB)
+            cproto.transport.write(b'x' * 65536)
+            if cproto.paused.done():
+                break
+        CVAR.set('outer')
+        await cproto.paused
+        sproto.transport.resume_reading()
+        await cproto.resumed
+        cproto.transport.close()
+        await sproto.lost
+        await cproto.lost
+        server.close()
+        await server.wait_closed()
+        only_inner(sproto, 'connection_made', 'connection_lost')
+        only_inner(cproto, 'connection_made', 'connection_lost')
+        if loop_kind == 'asyncio':
+            assert set(sproto.seen['data_received']) >= {'resumer'}, STDLIB_DIFFERS
+            assert set(cproto.seen['pause_writing']) == {'writer'}, STDLIB_DIFFERS
+        else:
+            only_inner(sproto, 'data_received')
+            only_inner(cproto, 'pause_writing', 'resume_writing')
+    run(loop, main())

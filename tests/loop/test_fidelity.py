@@ -184,6 +184,23 @@ def test_unix_server_socket_file_after_close_follows_the_running_python(loop, tm
     assert os.path.exists(path) == (sys.version_info < (3, 13))
 
 
+def test_transport_paused_and_closing_attributes(loop, no_fd_leak):
+    # asyncio's selector transports have them, uvloop's too; code and tests read them
+    async def main():
+        a, b = socket.socketpair()
+        with b:
+            tr, _ = await loop.create_unix_connection(asyncio.Protocol, sock=a)
+            assert (tr._paused, tr._closing) == (False, False)
+            tr.pause_reading()
+            assert tr._paused is True
+            tr.resume_reading()
+            assert tr._paused is False
+            tr.close()
+            assert tr._closing is True
+            await asyncio.sleep(0.05)
+    run(loop, main())
+
+
 def test_loop_closed_attribute(loop):
     assert loop._closed is False
     loop.close()

@@ -6,7 +6,7 @@
     .venv/bin/python tests/uvloop_suite/run_suite.py --loop nixloop --only '*test_context*'
 
 What runs: the `tests/` directory of the uvloop sdist pinned in uvloop.pin (fetched with
-`pip download --no-binary :all:`, sha256 checked, cached under build/uvloop-suite/; nothing of
+`pip download --no-binary uvloop`, sha256 checked, cached under build/uvloop-suite/; nothing of
 uvloop's is committed here). Only its UV test classes (subclasses of uvloop._testbase.UVTestCase)
 run, minus the modules in allowed.EXCLUDED_MODULES, which test uvloop's internals.
 
@@ -68,7 +68,10 @@ def prepare(python=sys.executable):
         if os.path.exists(tarball):
             os.unlink(tarball)
         with tempfile.TemporaryDirectory(prefix='uvloop-sdist-') as tmp:
-            subprocess.run([python, '-m', 'pip', 'download', '-q', '--no-binary', ':all:',
+            # --no-binary uvloop (not :all:): the sdist of uvloop itself; its build requirements,
+            # which pip installs to read its metadata, may come as wheels (building Cython from
+            # source took over 10 minutes).
+            subprocess.run([python, '-m', 'pip', 'download', '-q', '--no-binary', 'uvloop',
                             '--no-deps', f'uvloop=={version}', '-d', tmp], check=True)
             got = [n for n in os.listdir(tmp) if n.endswith('.tar.gz')]
             if len(got) != 1:

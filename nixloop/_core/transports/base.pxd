@@ -4,7 +4,7 @@ cdef class TransportBase:
     cdef object _server
     cdef readonly object _context     # every protocol callback runs in it (see base.pyx)
     cdef dict _extra
-    cdef bint _closing
+    cdef readonly bint _closing       # (readable: asyncio's selector transports have it)
     cdef readonly bint _protocol_paused   # (readable: asyncio's sendfile fallback asks)
     cdef bint _eof                    # write_eof() called
     cdef bint _paused_reading

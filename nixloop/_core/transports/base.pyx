@@ -136,6 +136,11 @@ cdef class TransportBase:
     def is_reading(self):
         return not self._paused_reading and not self._closing
 
+    @property
+    def _paused(self):
+        # asyncio's selector transports' (and uvloop's) name for it, which tests read
+        return bool(self._paused_reading)
+
     cdef _eof_received(self):
         """The peer shut its side down: protocol.eof_received() (optional on a protocol),
         and close unless it answers true."""
