@@ -465,12 +465,13 @@ def test_tls_flow_control_and_resume_reading(loop_kind, loop, cert, no_fd_leak):
         await cproto.lost
         server.close()
         await server.wait_closed()
-        only_inner(sproto, 'connection_made', 'connection_lost')
-        only_inner(cproto, 'connection_made', 'connection_lost')
+        only_inner(sproto, 'connection_made')
+        only_inner(cproto, 'connection_made')
         if loop_kind == 'asyncio':
+            # (and 3.10's SSLProtocol runs the server's connection_lost in the closer's)
             assert set(sproto.seen['data_received']) >= {'resumer'}, STDLIB_DIFFERS
             assert set(cproto.seen['pause_writing']) == {'writer'}, STDLIB_DIFFERS
         else:
-            only_inner(sproto, 'data_received')
-            only_inner(cproto, 'pause_writing', 'resume_writing')
+            only_inner(sproto, 'data_received', 'connection_lost')
+            only_inner(cproto, 'pause_writing', 'resume_writing', 'connection_lost')
     run(loop, main())
