@@ -28,7 +28,7 @@ from .includes cimport uv
 from .includes.python cimport (
     PyContext_Enter, PyContext_Exit, PyContext_CopyCurrent, PyErr_CheckSignals,
     PyThread_get_thread_ident, PyObject_CallNoArgs, PyObject_CallOneArg,
-    nl_gil_acquire, nl_gil_release, list_del_slice, nl_context_enter, nl_context_exit,
+    nl_gil_acquire, nl_gil_release, list_del_slice, nl_context_enter, nl_context_enter_io, nl_context_exit,
 )
 
 import asyncio

@@ -25,7 +25,7 @@ cdef void _cb_handle_closed(uv.uv_handle_t* h) noexcept nogil:
 cdef void _handle_closed(uv.uv_handle_t* h) noexcept:
     cdef UVHandle obj = <UVHandle>h.data
     cdef object ctx = obj.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     h.data = NULL
     obj._handle = NULL
     PyMem_RawFree(h)

@@ -91,7 +91,7 @@ cdef void _cb_unix_poll(uv.uv_poll_t* h, int status, int events) noexcept nogil:
 
 cdef void _polled_poll(PolledSocketHandle p, int status, int events) noexcept:
     cdef object ctx = p.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     try:
         p._on_poll(status, events)
     finally:

@@ -25,7 +25,7 @@ cdef void _stream_alloc(UVStream s, size_t suggested, uv.uv_buf_t* buf) noexcept
         s._on_alloc(suggested, buf)     # the loop's buffer: no user code, no context
         return
     ctx = s.context
-    entered = nl_context_enter(ctx)
+    entered = nl_context_enter_io(ctx)
     try:
         s._on_alloc(suggested, buf)
     finally:
@@ -40,10 +40,10 @@ cdef void _cb_stream_read(uv.uv_stream_t* s, ssize_t nread, const uv.uv_buf_t* b
 
 
 cdef void _stream_read(UVStream s, ssize_t nread, const uv.uv_buf_t* buf) noexcept:
-    # Entering the context costs ~60 instructions of the ~3,600 of an echo request (callgrind,
-    # perf/callgrind_echo.py; see the commit that added it).
+    # Entering the transport's context: PyContext_Enter/Exit, ~40 instructions of the ~3,700 of
+    # an echo request (callgrind; perf/callgrind_echo.py, figures in the commit messages).
     cdef object ctx = s.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     try:
         s._on_read(nread, buf)
     finally:
@@ -59,7 +59,7 @@ cdef void _cb_stream_write(uv.uv_write_t* req, int status) noexcept nogil:
 
 cdef void _stream_write_done(UVStream s, WriteReq* req, int status) noexcept:
     cdef object ctx = s.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     try:
         s._on_write_done(req, status)
     finally:
@@ -76,7 +76,7 @@ cdef void _cb_stream_shutdown(uv.uv_shutdown_t* req, int status) noexcept nogil:
 cdef void _stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
     cdef UVStream s = <UVStream>req.data
     cdef object ctx = s.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     PyMem_RawFree(req)
     try:
         if s._transport is not None:
@@ -98,7 +98,7 @@ cdef void _cb_stream_connection(uv.uv_stream_t* server, int status) noexcept nog
 cdef void _stream_connection(uv.uv_stream_t* server, int status) noexcept:
     cdef UVStream s = <UVStream>server.data
     cdef object ctx = s.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     try:
         s._dispatch(s.on_connection, None if status >= 0 else convert_uv_error(status))
     finally:
@@ -115,7 +115,7 @@ cdef void _cb_stream_connect(uv.uv_connect_t* req, int status) noexcept nogil:
 cdef void _stream_connect_done(uv.uv_connect_t* req, int status) noexcept:
     cdef UVStream s = <UVStream>req.data
     cdef object ctx = s.context
-    cdef int entered = nl_context_enter(ctx)
+    cdef int entered = nl_context_enter_io(ctx)
     PyMem_RawFree(req)
     try:
         s._emit_connect(status)

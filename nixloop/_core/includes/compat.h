@@ -50,6 +50,21 @@ static inline int nl_context_enter(PyObject *ctx) {
     return 1;
 }
 
+/* The same for a libuv callback of a handle: the loop calls it at the top of its stack, where the
+ * handle's context is never current, so the check is left to PyContext_Enter (which refuses a
+ * context that is entered: the callback then runs in the current one, as above). Saves the
+ * PyThreadState_Get() call, ~20 instructions per read (callgrind). */
+static inline int nl_context_enter_io(PyObject *ctx) {
+    if (ctx == Py_None) {
+        return 0;
+    }
+    if (PyContext_Enter(ctx) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
 static inline void nl_context_exit(PyObject *ctx) {
     if (PyContext_Exit(ctx) < 0) {
         PyErr_Clear();

@@ -15,6 +15,7 @@ cdef extern from "includes/compat.h" nogil:
 
 cdef extern from "includes/compat.h":
     int nl_context_enter(object ctx) noexcept
+    int nl_context_enter_io(object ctx) noexcept
     void nl_context_exit(object ctx) noexcept
 
 cdef extern from "Python.h":
