@@ -63,8 +63,12 @@ $(VENV)/.uvloop-suite-stamp: $(VENV)/.stamp $(UVLOOP_PIN)
 test-uvloop-suite: build $(VENV)/.uvloop-suite-stamp
 	$(PY) tests/uvloop_suite/run_suite.py
 
+# The competitors and HTTP stacks `make bench` measures, pinned (perf/README.md: HTTP workloads).
+BENCH_PINS ?= rloop==0.5.0 aiohttp==3.14.5 uvicorn==0.54.0 httptools==0.9.0
+
 bench: build
-	@$(PIP) install -q rloop 2>/dev/null || echo "rloop does not install here: the benchmarks skip it"
+	@for p in $(BENCH_PINS); do $(PIP) install -q "$$p" 2>/dev/null || \
+	  echo "$$p does not install here: the benchmarks skip what needs it"; done
 	$(PY) -m perf --quick
 
 annotate: $(VENV)/.stamp $(LIBUV)
@@ -101,7 +105,7 @@ test-pythons: $(LIBUV)
 	  .venv-$$v/bin/python -m pip install -q --upgrade pip >/dev/null; \
 	  .venv-$$v/bin/python -m pip install -q "setuptools>=77" wheel "Cython>=3.0" pytest pytest-asyncio uvloop; \
 	  $(USE_PREFIX) .venv-$$v/bin/python setup.py -q build_ext --inplace; \
-	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node tests/net tests/unix $(PYTEST_ARGS); \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/loop tests/events tests/node tests/net tests/unix tests/child_process tests/cluster tests/cpython $(PYTEST_ARGS); \
 	done
 
 # Packaging (see packaging/): the sdist carries the pinned libuv tarball; wheels are built from

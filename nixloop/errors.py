@@ -52,7 +52,7 @@ from typing import Any, Callable
 __all__ = [
     "UNDEFINED", "NodeError", "RangeError", "NodeSystemError", "AggregateError",
     "node_error", "system_error", "error_code", "uv_errno", "inspect",
-    "determine_specific_type", "format_list",
+    "determine_specific_type", "format_list", "validate_signal",
 ]
 
 
@@ -365,6 +365,13 @@ _TABLE: dict[str, tuple[tuple[str, ...], str | Callable[..., str]]] = {
     "ERR_METHOD_NOT_IMPLEMENTED": (("Error",), "The %s method is not implemented"),
     "ERR_INVALID_FD_TYPE": (("TypeError",), "Unsupported fd type: %s"),
     "ERR_INVALID_HANDLE_TYPE": (("TypeError",), "This handle type cannot be sent"),
+    "ERR_IPC_CHANNEL_CLOSED": (("Error",), "Channel closed"),
+    "ERR_IPC_DISCONNECTED": (("Error",), "IPC channel is already disconnected"),
+    "ERR_IPC_ONE_PIPE": (("Error",), "Child process can have only one IPC pipe"),
+    "ERR_CHILD_CLOSED_BEFORE_REPLY": (("Error",), "Child closed before reply received"),
+    "ERR_CHILD_PROCESS_IPC_REQUIRED": (("Error",),
+                                       "Forked processes must have an IPC channel, missing value 'ipc' in %s"),
+    "ERR_UNKNOWN_SIGNAL": (("TypeError",), "Unknown signal: %s"),
     "ERR_INVALID_IP_ADDRESS": (("TypeError",), "Invalid IP address: %s"),
     "ERR_INVALID_THIS": (("TypeError",), 'Value of "this" must be of type %s'),
     "ERR_INVALID_STATE": (("Error", "TypeError", "RangeError"), "Invalid state: %s"),
@@ -677,3 +684,17 @@ def system_error(err: int | str | OSError, syscall: str, address: str | None = N
     if path is not None:
         exc.filename = path
     return exc
+
+
+def validate_signal(sig: Any) -> int:
+    """Node's ``convertToValidSignal``: an integer (passed through: the kill() that uses it
+    reports EINVAL for a number that is no signal) or a signal's name, spelt as in
+    ``os.constants.signals`` ('SIGTERM'); anything else raises ``ERR_UNKNOWN_SIGNAL``."""
+    import signal as _signal
+    if isinstance(sig, int) and not isinstance(sig, bool) and -2**31 <= sig < 2**31:
+        return sig
+    if isinstance(sig, str) and sig.startswith("SIG"):
+        num = getattr(_signal.Signals, sig, None)
+        if num is not None:
+            return int(num)
+    raise ERR_UNKNOWN_SIGNAL(sig)  # type: ignore[name-defined]  # noqa: F821

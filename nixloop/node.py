@@ -79,7 +79,7 @@ from typing import Any, Callable
 from . import _nodeenv
 from ._aliases import alias_module
 from .events import EventEmitter
-from .errors import ERR_INVALID_ARG_TYPE
+from .errors import ERR_INVALID_ARG_TYPE, system_error, validate_signal
 
 __all__ = ["process", "Process", "run", "ProcessCrash", "nextTick"]
 
@@ -133,7 +133,16 @@ _START = time.monotonic()
 
 
 class Process(EventEmitter):
-    """Node's ``process`` object, for the parts that make sense in Python."""
+    """Node's ``process`` object, for the parts that make sense in Python.
+
+    In a process started by ``nixloop.child_process.fork`` (or ``nixloop.cluster``), ``run``
+    gives it the IPC channel: ``send()``, ``disconnect()``, ``connected``, ``channel`` and the
+    ``'message'`` and ``'disconnect'`` events. Elsewhere they are None (Node: undefined)."""
+
+    send: Any = None
+    disconnect: Any = None
+    connected: Any = None
+    channel: Any = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,6 +191,19 @@ class Process(EventEmitter):
 
     def cwd(self) -> str:
         return os.getcwd()
+
+    def kill(self, pid: Any, signal: Any = "SIGTERM") -> bool:
+        """``process.kill(pid[, signal])``: send a signal (a name such as 'SIGTERM', or a
+        number; 0 tests for the process) and return True, or raise Node's errors
+        (``ERR_INVALID_ARG_TYPE``, ``ERR_UNKNOWN_SIGNAL``, ``kill ESRCH``...)."""
+        if isinstance(pid, bool) or not isinstance(pid, int) or not -2**31 <= pid < 2**31:
+            raise ERR_INVALID_ARG_TYPE("pid", "number", pid)
+        num = validate_signal(signal if signal is not None else "SIGTERM")
+        try:
+            os.kill(pid, num)
+        except OSError as exc:
+            raise system_error(exc, "kill") from None
+        return True
 
     def uptime(self) -> float:
         return time.monotonic() - _START
@@ -325,6 +347,8 @@ def run(main: Callable, *args: Any) -> Any:
             # -- the main module ------------------------------------------------------
             asyncio._set_running_loop(loop)
             try:
+                if "NODE_CHANNEL_FD" in os.environ:
+                    _bootstrap_ipc(loop)
                 _run_main(main, args, state, runner, result, main_task)
             finally:
                 asyncio._set_running_loop(None)
@@ -376,6 +400,18 @@ def run(main: Callable, *args: Any) -> Any:
         loop.set_exception_handler(None)
         _close_loop(loop, state)
         asyncio.set_event_loop(old_loop)
+
+
+def _bootstrap_ipc(loop: Any) -> None:
+    """Node's pre-execution for a forked process: take the IPC channel the parent gave
+    (``process.send`` & co.), and set up the cluster worker when the parent is a cluster primary.
+    The runner is the process's bootstrap, which is why it reaches up to those two facades, and
+    only here, only for a forked process (neither imports this module's runner)."""
+    from .child_process import _child
+    _child.bootstrap(process, loop)
+    if "NODE_UNIQUE_ID" in os.environ:
+        from .cluster import _worker
+        _worker.setup(process, loop)
 
 
 def _run_main(main: Any, args: tuple, state: Any, runner: _Runner, result: list,

@@ -60,6 +60,7 @@ import functools
 import os
 import socket as _socket
 
+from . import _cluster_hook
 from ._core import _loop as _core
 from ._aliases import alias_module
 from .errors import node_error, system_error, ERR_OUT_OF_RANGE, ERR_INVALID_ARG_TYPE
@@ -163,9 +164,18 @@ class SeqpacketServer(EventEmitter):
 
     def listen(self, bindpath, backlog=511):
         """bind + listen, synchronously (raises on failure). ``bindpath`` may also be
-        ``{'fd': fd}``: serve on that listening SEQPACKET socket (the server owns it)."""
+        ``{'fd': fd}``: serve on that listening SEQPACKET socket (the server owns it).
+
+        In a nixloop.cluster worker the primary makes the socket (and, with round-robin
+        scheduling, accepts and hands the connections out), so the worker's listen() completes
+        later: ``'listening'`` is emitted then, or ``'error'`` (``bind`` errors)."""
         self._check()
         self._handle.context = contextvars.copy_context()
+        if _cluster_hook.listen is not None and not isinstance(bindpath, dict):
+            if not isinstance(bindpath, (str, bytes, os.PathLike)):
+                raise ERR_INVALID_ARG_TYPE('bindpath', 'string', bindpath)
+            self._listen_in_cluster(os.fsdecode(bindpath), backlog)
+            return
         if isinstance(bindpath, dict) and 'fd' in bindpath:
             fd = _fileno(bindpath['fd'])
             try:
@@ -192,6 +202,32 @@ class SeqpacketServer(EventEmitter):
         except OSError as exc:
             raise _node_error(exc, address=os.fsdecode(bindpath)) from None
         self._path = os.fsdecode(bindpath)
+
+    def _listen_in_cluster(self, path, backlog):
+        def on_handle(errno, handle):
+            if self._closed:
+                if handle is not None:
+                    handle.close()
+                return
+            if errno:
+                self.emit('error', system_error(errno, 'bind', address=path))
+                return
+            handle.context = self._handle.context    # listen()'s (set there)
+            self._handle.close()
+            self._handle = handle
+            handle.on_connection = self._on_connection
+            if self._unref:
+                handle.unref()
+            try:
+                handle.listen(backlog)
+            except OSError as exc:
+                self.emit('error', _node_error(exc, 'listen', path))
+                return
+            self._path = path
+            self.emit('listening')
+
+        _cluster_hook.listen(self, {'address': path, 'port': -1, 'addressType': 'seqpacket',
+                                    'fd': None, 'backlog': backlog}, on_handle)
 
     def address(self):
         """The bound path (as given; an abstract name keeps its leading NUL)."""
@@ -492,12 +528,19 @@ class SeqpacketSocket(EventEmitter):
 
 class DgramSocket(EventEmitter):
     """An AF_UNIX SOCK_DGRAM socket. Events: 'data'(buf, remotePath), 'fds'(fds), 'error',
-    'close'. Receiving starts at once."""
+    'close'. Receiving starts at once. ``fd``: wrap that SOCK_DGRAM socket (owned from then on;
+    how a socket received from another process is rebuilt)."""
 
-    def __init__(self, *, loop=None):
+    def __init__(self, *, loop=None, fd=None):
         super().__init__()
         self._loop = _get_loop(loop)
-        self._handle = _core.DgramHandle.create(self._loop)
+        if fd is None:
+            self._handle = _core.DgramHandle.create(self._loop)
+        else:
+            try:
+                self._handle = _core.DgramHandle.from_fd(self._loop, _fileno(fd))
+            except OSError as exc:
+                raise _node_error(exc) from None
         self._closed = False
         h = self._handle
         h.context = contextvars.copy_context()     # (bind() makes it bind()'s)

@@ -1,5 +1,5 @@
 import sys
 
-from perf.run import main
+from perf.harness.cli import main
 
 sys.exit(main())

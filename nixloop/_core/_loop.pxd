@@ -110,7 +110,7 @@ cdef class BaseLoop:
     cdef _check_dirty_polls(self)
     cdef _on_check(self)
     cdef _run_ready(self)
-    cdef _run_ready_debug(self, list todo, Py_ssize_t i)
+    cdef _run_debug(self, Handle h)
     cdef _on_signal_wakeup(self)
     cdef _setup_signal_wakeup(self)
     cdef _teardown_signal_wakeup(self)
@@ -129,6 +129,7 @@ include "handles/poll.pxd"
 include "handles/polled.pxd"
 include "handles/seqpacket.pxd"
 include "handles/dgram.pxd"
+include "handles/channel.pxd"
 include "handles/udp.pxd"
 include "handles/timer.pxd"
 include "handles/idle.pxd"

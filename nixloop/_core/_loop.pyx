@@ -17,7 +17,7 @@ from libc.math cimport ceil, isfinite
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawFree
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.object cimport PyObject
-from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM
+from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM, PyList_SET_ITEM
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_SIMPLE
 from libc.string cimport memset
@@ -490,16 +490,23 @@ cdef class BaseLoop:
         cdef list todo = self._ready
         cdef Py_ssize_t i = 0, n = PyList_GET_SIZE(todo)
         cdef Handle h
+        cdef bint debug = self._debug
         self._ready = self._ready_spare
         try:
-            if self._debug:
-                self._run_ready_debug(todo, n)
-                i = n
-            else:
-                while i < n:
-                    h = <Handle>PyList_GET_ITEM(todo, i)
-                    i += 1
-                    if not h._cancelled:
+            while i < n:
+                h = <Handle>PyList_GET_ITEM(todo, i)
+                # The batch list lets go of each handle as it runs (asyncio pops it): what only
+                # its callback kept alive (a finished, unreferenced Task, whose "exception was
+                # never retrieved" report asyncio's tests wait for) is freed before the next
+                # callback runs, not at the end of the batch.
+                Py_INCREF(None)
+                PyList_SET_ITEM(todo, i, None)      # steals the new reference,
+                Py_DECREF(h)                        # the list's old one goes (h has its own)
+                i += 1
+                if not h._cancelled:
+                    if debug:
+                        self._run_debug(h)
+                    else:
                         h._run()
         except BaseException:
             if i < n:
@@ -510,23 +517,16 @@ cdef class BaseLoop:
             list_del_slice(todo, 0, PyList_GET_SIZE(todo), NULL)
             self._ready_spare = todo
 
-    cdef _run_ready_debug(self, list todo, Py_ssize_t n):
-        cdef Py_ssize_t i
-        cdef Handle h
-        cdef double t0, dt
-        for i in range(n):
-            h = <Handle>todo[i]
-            if h._cancelled:
-                continue
-            cb = h._callback
-            t0 = uv.uv_hrtime() * 1e-9
-            h._run()
-            dt = uv.uv_hrtime() * 1e-9 - t0
-            if dt >= self.slow_callback_duration:
-                # a Task's step is shown as the Task, as asyncio does
-                owner = getattr(cb, '__self__', None)
-                _logger.warning('Executing %s took %.3f seconds',
-                                repr(owner) if isinstance(owner, _Task) else repr(h), dt)
+    cdef _run_debug(self, Handle h):
+        cdef object cb = h._callback
+        cdef double t0 = uv.uv_hrtime() * 1e-9, dt
+        h._run()
+        dt = uv.uv_hrtime() * 1e-9 - t0
+        if dt >= self.slow_callback_duration:
+            # a Task's step is shown as the Task, as asyncio does
+            owner = getattr(cb, '__self__', None)
+            _logger.warning('Executing %s took %.3f seconds',
+                            repr(owner) if isinstance(owner, _Task) else repr(h), dt)
 
     # -- running --------------------------------------------------------------------------------
 
@@ -787,6 +787,7 @@ include "handles/poll.pyx"
 include "handles/polled.pyx"
 include "handles/seqpacket.pyx"
 include "handles/dgram.pyx"
+include "handles/channel.pyx"
 include "handles/udp.pyx"
 include "handles/timer.pyx"
 include "handles/idle.pyx"
@@ -795,5 +796,6 @@ include "transports/base.pyx"
 include "transports/stream.pyx"
 include "transports/unix.pyx"
 include "transports/udp.pyx"
+include "transports/asyncio_bases.pyx"
 include "netsocket.pyx"
 include "dns.pyx"

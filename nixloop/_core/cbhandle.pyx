@@ -25,6 +25,7 @@ cdef class Handle:
         cdef object cb = self._callback
         cdef tuple args = self._args
         cdef Py_ssize_t n = len(args)
+        cdef object err = None
         if ctx is not None:
             PyContext_Enter(ctx)
         try:
@@ -37,10 +38,14 @@ cdef class Handle:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
-            self._report(exc)
+            err = exc
         finally:
             if ctx is not None:
                 PyContext_Exit(ctx)
+        # Reported outside the callback's context, as asyncio's Handle._run does: the handler
+        # runs in the loop's context (before 3.12) or enters the handle's itself (3.12+).
+        if err is not None:
+            self._report(err)
 
     cdef _report(self, exc):
         context = {

@@ -140,7 +140,11 @@ class _ExceptionHandling:
                 logger.error('Exception in default exception handler', exc_info=True)
             return
         try:
-            handler(self, context)
+            run_in = _handler_context(context) if _PY312 else None
+            if run_in is not None:
+                run_in.run(handler, self, context)
+            else:
+                handler(self, context)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
@@ -155,6 +159,20 @@ class _ExceptionHandling:
             except BaseException:
                 logger.error('Exception in default exception handler while handling an '
                              'unexpected error in custom exception handler', exc_info=True)
+
+
+def _handler_context(context):
+    """The contextvars context a custom exception handler runs in, asyncio 3.12+'s rule: that of
+    the task, future or handle the error is about (a Task's "exception was never retrieved" report
+    sees the task's variables), when it has one."""
+    thing = context.get('task')
+    if thing is None:
+        thing = context.get('future')       # a Task may come as 'future'
+    if thing is None:
+        thing = context.get('handle')
+    get_context = getattr(thing, 'get_context', None)
+    ctx = get_context() if get_context is not None else None
+    return ctx if ctx is not None and hasattr(ctx, 'run') else None
 
 
 class _Executors:

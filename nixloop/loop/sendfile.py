@@ -8,10 +8,11 @@
 * ``sendfile(transport, file, offset=0, count=None, *, fallback=True)``: on nixloop's stream
   transports and TLS transports, the file is read in the executor and written through the
   transport, with its flow control (the transport's protocol is swapped for the duration, as
-  asyncio does, and put back after). The stream's fd belongs to libuv, whose write queue must
-  keep its order, so there is no zero-copy path here: with ``fallback=False`` it is a
-  RuntimeError, as for any transport without native sendfile. Transports that cannot send
-  files at all (pipes, datagrams) raise RuntimeError.
+  asyncio does, and put back after); meanwhile a plain ``transport.write()`` raises RuntimeError
+  ("sendfile is in progress"), as on asyncio's socket transports. The stream's fd belongs to
+  libuv, whose write queue must keep its order, so there is no zero-copy path here: with
+  ``fallback=False`` it is a RuntimeError, as for any transport without native sendfile.
+  Transports that cannot send files at all (pipes, datagrams) raise RuntimeError.
 * Both return the bytes sent and leave the file position after them.
 """
 from __future__ import annotations
@@ -193,11 +194,19 @@ class SendfileMixin:
         if count == 0:
             return 0
         watch = _FlowWatch(self, transport)
+        # nixloop's stream transports refuse other writes meanwhile, as asyncio's socket
+        # transports do during their sendfile (a TLS transport takes writes, as asyncio's)
+        begin = getattr(transport, '_sendfile_begin', None)
+        write = getattr(transport, '_sendfile_write', transport.write)
 
         async def send(view):
             await watch.drain()
-            transport.write(bytes(view))
+            write(bytes(view))
+        if begin is not None:
+            begin()
         try:
             return await _read_chunks(self, file, offset, count, send)
         finally:
+            if begin is not None:
+                transport._sendfile_end()
             watch.restore()

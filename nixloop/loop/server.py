@@ -6,6 +6,7 @@ import contextvars
 import errno
 import os
 import socket
+import stat
 import weakref
 
 from asyncio.log import logger
@@ -18,7 +19,7 @@ try:
 except ImportError:   # pragma: no cover
     _TransportSocket = None
 
-__all__ = ['Server', 'ServerBase', 'unlink_if_same']
+__all__ = ['Server', 'ServerBase', 'unlink_if_same', 'remove_stale_socket']
 
 _RESOURCE_ERRNOS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
@@ -151,6 +152,22 @@ class ServerBase(asyncio.AbstractServer):
         await self.wait_closed()
 
 
+def remove_stale_socket(path):
+    """Before binding a Unix socket to `path` (not an abstract name), remove a socket file left
+    there (a previous process's), as asyncio does; any other kind of file is left alone and the
+    bind then fails."""
+    if path[:1] in ('\0', b'\0', 0):
+        return
+    try:
+        if stat.S_ISSOCK(os.stat(path).st_mode):
+            os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        # The directory may only allow creating the socket.
+        logger.error('Unable to check or remove stale UNIX socket %r: %r', path, err)
+
+
 def unlink_if_same(path, ino):
     """Remove the socket file at `path` if it is still the one the server created."""
     try:
@@ -172,7 +189,7 @@ class Server(ServerBase):
         self._unix_paths = unix_paths or {}
 
     def _socket_objects(self):
-        return self._sockets
+        return self._sockets or ()
 
     def _start_serving(self):
         if self._serving or self._closed:
@@ -239,7 +256,7 @@ class Server(ServerBase):
         for handle in self._listeners:
             handle.close()
         self._listeners = []
-        for sock in self._sockets:
+        for sock in self._sockets or ():
             ino = self._unix_paths.pop(sock, None)
             if ino is not None:
                 try:
@@ -247,3 +264,4 @@ class Server(ServerBase):
                 except OSError:
                     pass
             sock.close()
+        self._sockets = None    # as asyncio.Server after close(): nothing left to serve on

@@ -10,7 +10,6 @@ import functools
 import itertools
 import os
 import socket
-import stat
 import sys
 import weakref
 
@@ -19,7 +18,7 @@ from asyncio.log import logger
 
 from .._core._loop import PipeHandle, TCPHandle, _new_stream_transport
 from .tls import check_tls_args, new_ssl_protocol
-from .server import Server
+from .server import Server, remove_stale_socket
 
 try:
     from asyncio.trsock import TransportSocket as _TransportSocket
@@ -395,14 +394,7 @@ class StreamsMixin:
                 raise ValueError('path and sock can not be specified at the same time')
             path = os.fspath(path)
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            if path[0] not in (0, '\x00'):
-                try:
-                    if stat.S_ISSOCK(os.stat(path).st_mode):
-                        os.remove(path)
-                except FileNotFoundError:
-                    pass
-                except OSError as err:
-                    logger.error('Unable to check or remove stale UNIX socket %r: %r', path, err)
+            remove_stale_socket(path)
             try:
                 sock.bind(path)
             except OSError as exc:

@@ -204,7 +204,8 @@ class SubprocessMixin:
         self.call_soon_threadsafe(transport._process_exited, returncode)
 
     def _cancel_exit_watches(self):
-        for watch in self.__dict__.pop('_nixloop_exit_watches', ()):
+        # a copy: cancel() takes the watch out of the set (child_process's watches do)
+        for watch in list(self.__dict__.pop('_nixloop_exit_watches', ())):
             watch.cancel()
 
 

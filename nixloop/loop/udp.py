@@ -42,7 +42,23 @@ _UNSET = object()
 _REUSE_ADDRESS_PARAM = sys.version_info < (3, 11)
 
 
-def _check_no_modifiers(**given):
+_PY313 = sys.version_info >= (3, 13)
+
+
+class _NotAPair(TypeError, AssertionError):
+    """A local_addr/remote_addr that is not a 2-tuple: asyncio raises TypeError from 3.11 on and
+    AssertionError (an assert) on 3.10; this is both, so that either `except` catches it."""
+
+
+_ADDR_ERROR = _NotAPair if sys.version_info < (3, 11) else TypeError
+
+
+def _check_given_sock(sock, **given):
+    """create_datagram_endpoint(sock=...): asyncio's checks, made before anything else is read
+    from `sock` (its family decides between UDP and AF_UNIX only after them)."""
+    if sock.type != socket.SOCK_DGRAM:
+        what = 'A datagram socket' if _PY313 else 'A UDP Socket'
+        raise ValueError(f'{what} was expected, got {sock!r}')
     used = [f'{name}={value}' for name, value in given.items() if value]
     if used:
         raise ValueError('socket modifier keyword arguments can not be used when sock is '
@@ -60,7 +76,7 @@ async def _address_pairs(loop, local_addr, remote_addr, family, proto, flags):
         if addr is None:
             continue
         if not (isinstance(addr, tuple) and len(addr) == 2):
-            raise TypeError('2-tuple is expected')
+            raise _ADDR_ERROR('2-tuple is expected')
         infos = await loop._ensure_resolved(addr, family=family, type=socket.SOCK_DGRAM,
                                             proto=proto, flags=flags)
         if not infos:
@@ -104,11 +120,9 @@ async def create_udp_endpoint(loop, protocol_factory, local_addr=None, remote_ad
                               allow_broadcast=None, sock=None):
     """A UDP endpoint (see the module docstring); returns (transport, protocol)."""
     if sock is not None:
-        if sock.type != socket.SOCK_DGRAM:
-            raise ValueError(f'A UDP Socket was expected, got {sock!r}')
-        _check_no_modifiers(local_addr=local_addr, remote_addr=remote_addr, family=family,
-                            proto=proto, flags=flags, reuse_port=reuse_port,
-                            allow_broadcast=allow_broadcast)
+        _check_given_sock(sock, local_addr=local_addr, remote_addr=remote_addr, family=family,
+                          proto=proto, flags=flags, reuse_port=reuse_port,
+                          allow_broadcast=allow_broadcast)
         sock.setblocking(False)
         r_addr = _sock_info(sock, 'getpeername')
     else:
@@ -167,6 +181,10 @@ class UDPMixin:
                                  'concern.')
             warnings.warn('The *reuse_address* parameter has been deprecated as of 3.5.10 and '
                           'is scheduled for removal in 3.11.', DeprecationWarning, stacklevel=2)
+        if sock is not None:
+            _check_given_sock(sock, local_addr=local_addr, remote_addr=remote_addr,
+                              family=family, proto=proto, flags=flags, reuse_port=reuse_port,
+                              allow_broadcast=allow_broadcast)
         if family == socket.AF_UNIX or (sock is not None and sock.family == socket.AF_UNIX):
             if reuse_port or allow_broadcast:
                 raise ValueError('reuse_port and allow_broadcast are not for AF_UNIX sockets')

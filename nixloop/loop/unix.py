@@ -41,13 +41,12 @@ import asyncio
 import errno
 import os
 import socket
-import stat
 
 from asyncio.log import logger
 
 from .._core import _loop as _core
 from .streams import wait_connected
-from .server import ServerBase, unlink_if_same
+from .server import ServerBase, remove_stale_socket, unlink_if_same
 
 __all__ = ['UnixMixin', 'SeqpacketProtocol', 'SeqpacketTransport', 'UnixDatagramTransport',
            'SeqpacketServer', 'create_seqpacket_server', 'create_seqpacket_connection',
@@ -158,15 +157,7 @@ async def create_seqpacket_server(loop, protocol_factory, path=None, *, backlog=
         if sock is not None:
             raise ValueError('path and sock can not be specified at the same time')
         path = os.fspath(path)
-        abstract = path[:1] in ('\x00', b'\x00')
-        if not abstract:
-            try:
-                if stat.S_ISSOCK(os.stat(path).st_mode):
-                    os.remove(path)
-            except FileNotFoundError:
-                pass
-            except OSError as err:
-                logger.error('Unable to check or remove stale UNIX socket %r: %r', path, err)
+        remove_stale_socket(path)
         handle = _core.SeqpacketHandle.create(loop)
         try:
             handle.bind(path)
@@ -178,7 +169,7 @@ async def create_seqpacket_server(loop, protocol_factory, path=None, *, backlog=
         except BaseException:
             handle.close()
             raise
-        if cleanup_socket and not abstract:
+        if cleanup_socket and path[:1] not in ('\x00', b'\x00'):
             try:
                 path_ino = (path, os.stat(path).st_ino)
             except OSError:
@@ -269,6 +260,8 @@ async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
             if local_addr is not None:
                 if isinstance(local_addr, tuple):
                     raise TypeError('AF_UNIX addresses are paths, not tuples')
+                if isinstance(local_addr, (str, bytes)) and local_addr:
+                    remove_stale_socket(local_addr)
                 handle.bind(local_addr)
             if remote_addr is not None:
                 handle.connect(remote_addr)

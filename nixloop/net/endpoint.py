@@ -24,20 +24,25 @@ DEFAULT_HWM = 16384
 def handle_for_fd(loop, fd: int):
     """A TCPHandle or PipeHandle for a socket fd (Node's guessHandleType), or raise
     ERR_INVALID_FD_TYPE."""
+    # A socket is probed in place (its family and type, then detached: no dup, no close, no
+    # fstat; this runs for every connection a cluster worker is handed); anything else by fstat.
     try:
-        st = os.fstat(fd)
-    except OSError as exc:
-        raise system_error(exc, "open") from None
-    if not stat.S_ISSOCK(st.st_mode):
+        s = _socket.socket(fileno=fd)
+    except OSError:
+        s = None
+    if s is None:
+        try:
+            st = os.fstat(fd)
+        except OSError as exc:
+            raise system_error(exc, "open") from None
         kind = "FILE" if stat.S_ISREG(st.st_mode) else ("PIPE" if stat.S_ISFIFO(st.st_mode) else "UNKNOWN")
         if kind == "PIPE":
             return PipeHandle.from_fd(loop, fd)
         raise ERR_INVALID_FD_TYPE(kind)
-    s = _socket.socket(fileno=os.dup(fd))
     try:
         family, stype = s.family, s.type
     finally:
-        s.close()
+        s.detach()
     if stype != _socket.SOCK_STREAM:
         raise ERR_INVALID_FD_TYPE("UDP" if stype == _socket.SOCK_DGRAM else "UNKNOWN")
     if family == _socket.AF_UNIX:

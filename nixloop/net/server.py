@@ -20,6 +20,7 @@ import warnings
 from typing import Any, Callable
 
 from . import common as _nc
+from .. import _cluster_hook
 from .._core._loop import PipeHandle, TCPHandle, UVTimer
 from ..errors import (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN,
                      ERR_SERVER_NOT_RUNNING, system_error)
@@ -71,6 +72,8 @@ class Server(EventEmitter):
         self._loop = _nc.get_loop()
         self._ts = _nc.tick_state(self._loop)
         self._connections = 0
+        self._usingWorkers = False      # sockets were sent to other processes (child_process)
+        self._workers: list = []        # their socket lists
         self._handle = None
         self._unref = False
         self._listening_id = 1
@@ -142,9 +145,11 @@ class Server(EventEmitter):
             host = options.get("host")
             flags = bool(options.get("ipv6Only"))
             if host:
-                self._lookup_and_listen(port, host, backlog, flags, options.get("reusePort"))
+                self._lookup_and_listen(port, host, backlog, flags, options.get("reusePort"),
+                                        options.get("exclusive"))
             else:
-                self._listen_tcp(None, port, backlog, flags, options.get("reusePort"))
+                self._listen_tcp(None, port, backlog, flags, options.get("reusePort"),
+                                 options.get("exclusive"))
             return self
         path = options.get("path")
         if path and isinstance(path, str) and _nc.to_number(path) is False:
@@ -154,7 +159,7 @@ class Server(EventEmitter):
                     "can not set readableAll or writableAllt to true when path is abstract unix socket")
             self._pipe_name = path
             backlog = options.get("backlog") or backlog_from_args
-            self._listen_pipe(path, backlog)
+            self._listen_pipe(path, backlog, options)
             if self._handle is None:
                 return self
             mode = (1 if options.get("readableAll") is True else 0) | (
@@ -186,7 +191,7 @@ class Server(EventEmitter):
             signal.once("abort", on_aborted)
             self.once("close", lambda *_: signal.removeListener("abort", on_aborted))
 
-    def _lookup_and_listen(self, port, host, backlog, ipv6only, reuse_port) -> None:
+    def _lookup_and_listen(self, port, host, backlog, ipv6only, reuse_port, exclusive) -> None:
         from .dns import lookup
         listening_id = self._listening_id
 
@@ -196,7 +201,7 @@ class Server(EventEmitter):
             if err is not None:
                 self.emit("error", err)
             else:
-                self._listen_tcp(ip, port, backlog, ipv6only, reuse_port)
+                self._listen_tcp(ip, port, backlog, ipv6only, reuse_port, exclusive, family)
 
         lookup(host, None, do_listen)
 
@@ -219,7 +224,11 @@ class Server(EventEmitter):
             return exc
         return h
 
-    def _listen_tcp(self, address, port, backlog, ipv6only, reuse_port) -> None:
+    def _listen_tcp(self, address, port, backlog, ipv6only, reuse_port, exclusive=True,
+                    address_type=4) -> None:
+        if self._listen_in_cluster(address, port, address_type, backlog, exclusive,
+                                   1 if ipv6only else 0):
+            return
         rval = None
         if not address:
             rval = self._create_tcp("::", port, ipv6only, reuse_port) if _ipv6_available() else None
@@ -236,7 +245,11 @@ class Server(EventEmitter):
         self._handle = rval
         self._setup_listen_handle(address, port, backlog)
 
-    def _listen_pipe(self, path, backlog) -> None:
+    def _listen_pipe(self, path, backlog, options) -> None:
+        if self._listen_in_cluster(path, -1, -1, backlog, options.get("exclusive"), None,
+                                   {"readableAll": options.get("readableAll"),
+                                    "writableAll": options.get("writableAll")}):
+            return
         h = PipeHandle.create(self._loop)
         try:
             h.bind(path)
@@ -246,6 +259,36 @@ class Server(EventEmitter):
             return
         self._handle = h
         self._setup_listen_handle(path, -1, backlog)
+
+    def _listen_in_cluster(self, address, port, address_type, backlog, exclusive, flags,
+                           extra=None) -> bool:
+        """Node's listenInCluster: in a cluster worker (unless ``exclusive``) the primary
+        provides the handle (see nixloop._cluster_hook); True when that path was taken."""
+        get_server = _cluster_hook.listen
+        if get_server is None or exclusive:
+            return False
+        query = {"address": address, "port": port, "addressType": address_type, "fd": None,
+                 "flags": flags, "backlog": backlog, **(extra or {})}
+        listening_id = self._listening_id
+
+        def on_handle(errno, handle):
+            if listening_id != self._listening_id:
+                if handle is not None:
+                    handle.close()
+                return
+            if errno:
+                err = system_error(errno, "bind", address, port)
+                if address is None:
+                    err._node_message = f"bind {err.code} null:{port}"
+                self.emit("error", err)
+                return
+            if self._handle is not None:
+                self._handle.close()
+            self._handle = handle
+            self._setup_listen_handle(address, port, backlog)
+
+        get_server(self, query, on_handle)
+        return True
 
     def _setup_listen_handle(self, address, port, backlog) -> None:
         h = self._handle
@@ -335,16 +378,44 @@ class Server(EventEmitter):
         ctx.copy().run(self.emit, "connection", sock)
 
     def getConnections(self, cb: Callable) -> "Server":
-        """``cb(None, count)`` on the next tick."""
-        self._next_tick(cb, None, self._connections)
+        """``cb(None, count)`` on the next tick; once sockets were sent to other processes,
+        their count there is added (asked through the channels: ``cb(err)`` if one closed)."""
+        if not self._usingWorkers:
+            self._next_tick(cb, None, self._connections)
+            return self
+        left = [len(self._workers)]
+        total = [self._connections]
+
+        def oncount(err, count):
+            if left[0] < 0:
+                return
+            if err is not None:
+                left[0] = -1
+                self._next_tick(cb, err, None)
+                return
+            total[0] += count
+            left[0] -= 1
+            if left[0] == 0:
+                self._next_tick(cb, None, total[0])
+
+        if not self._workers:
+            self._next_tick(cb, None, total[0])
+        for w in list(self._workers):
+            w.getConnections(oncount)
         return self
+
+    def _setupWorker(self, socketList) -> None:
+        """A socket of this server was sent to another process (child_process)."""
+        self._usingWorkers = True
+        self._workers.append(socketList)
+        socketList.once("exit", lambda sl: self._workers.remove(sl) if sl in self._workers else None)
 
     @property
     def connections(self) -> int:
         """Deprecated (DEP0020): use getConnections()."""
         warnings.warn("Server.connections property is deprecated. "
                       "Use Server.getConnections method instead.", DeprecationWarning, stacklevel=2)
-        return self._connections
+        return None if self._usingWorkers else self._connections
 
     @property
     def listening(self) -> bool:
@@ -353,7 +424,7 @@ class Server(EventEmitter):
     def address(self):
         """``{'port', 'family', 'address'}`` (TCP), the path (pipe), or None."""
         h = self._handle
-        if isinstance(h, TCPHandle):
+        if isinstance(h, TCPHandle) or getattr(h, "is_tcp", False):
             try:
                 t = h.getsockname()
             except OSError as exc:
@@ -401,7 +472,24 @@ class Server(EventEmitter):
             self._pause_timer.close()
             self._pause_timer = None
             self._paused_until = None
-        self._emit_close_if_drained()
+        if self._usingWorkers:
+            # 'close' once every process the sockets went to closed them too
+            left = [len(self._workers)]
+            self._connections += 1      # so that 'close' comes once, after the polls
+
+            def on_worker_close(*_):
+                left[0] -= 1
+                if left[0] == 0:
+                    self._connections = 0
+                    self._emit_close_if_drained()
+
+            if not self._workers:
+                left[0] = 1
+                on_worker_close()
+            for w in list(self._workers):
+                w.close(on_worker_close)
+        else:
+            self._emit_close_if_drained()
         return self
 
     def _emit_close_if_drained(self) -> None:

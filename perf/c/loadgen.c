@@ -21,13 +21,24 @@
  * send fails with EMSGSIZE, an error. connrate and idle modes work alike, message by message.
  * --udp (with --tcp HOST:PORT, echo mode only): each "connection" is a UDP socket connected to the
  * server, checked like a SEQPACKET one (one S-byte datagram out, exactly one S-byte datagram back).
- * UDP may drop a datagram: a request with no reply after 200 ms is counted as "lost" and sent
- * again (an echo that was only late then stands in for the resent one's).
+ * UDP may drop a datagram: a request with no reply after 200 ms (--loss-ms) is counted as "lost"
+ * and sent again (an echo that was only late then stands in for the resent one's).
  * --window W (2..64, echo mode, with --seqpacket or --udp): each connection keeps W messages in
  * flight, sending a new one for each reply (a pipelining peer); latency is per message, from its
  * send to the receipt of its reply (replies come back in order on both socket types here).
+ * --http (stream sockets, any mode): each request is one fixed HTTP/1.1 keep-alive GET (--path,
+ * default /); the reply must be one "HTTP/1.1 200" response framed by Content-Length, with nothing
+ * after its body (pipelining is off); chunked responses and "Connection: close" are errors (the
+ * result's "last_error" says why). -s is ignored; "response_bytes" is the size of a response.
+ * --sync (echo mode): a fixed-count run for cost collectors (callgrind, perf stat). After the
+ * warm-up (once every connection is up) no new request starts; when none is left in flight the
+ * load generator prints {"event": "warm", ...} and waits for a line on stdin. Then exactly
+ * --max-requests requests run (the connections start together; -d bounds the time), the result
+ * is printed, and it waits for another line (or EOF) on stdin before closing the connections, so a
+ * collector can be stopped before the closes. --rounds R: R such counted runs on the same
+ * connections, each result followed by a wait for a stdin line (the last one's: before the closes).
  * Latency is measured per request (send of the first byte to receipt of the last byte) into a
- * log-linear histogram (32 sub-buckets per power of two, ~3% resolution).
+ * log-linear histogram (lg_hist.c; 32 sub-buckets per power of two, ~3% resolution).
  * CPU time of this process (getrusage) is reported for the measured window and for the whole run.
  * To keep the client cheaper than the server, replies are received with MSG_TRUNC (TCP discards the
  * bytes in the kernel instead of copying them out; Unix stream sockets copy into a scratch buffer;
@@ -58,13 +69,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lg_hist.h"
+#include "lg_http.h"
+
 #define RBUF_SIZE (256 * 1024)
 #define SEQ_HEAD 64 /* bytes of a SEQPACKET reply copied out and compared with the request */
-#define UDP_LOSS_NS 200000000ull /* a UDP request unanswered this long is lost: send it again */
 #define WMAX 64 /* --window limit */
-#define SUB_BITS 5
-#define SUB (1 << SUB_BITS)
-#define NBUCKETS (2 * SUB + 64 * SUB)
 
 enum { MODE_ECHO, MODE_CONNRATE, MODE_IDLE };
 enum { ST_FREE, ST_CONNECTING, ST_ACTIVE, ST_IDLE, ST_RETRY };
@@ -77,7 +87,9 @@ typedef struct {
     uint64_t t0;     /* start of the current request (or of the connect, in connrate) */
     uint64_t retry_at;
     int inflight, head;   /* --window: messages sent and not answered; oldest in t0s[head] */
+    int busy;             /* a request (window 1) is being sent or awaits its reply */
     uint64_t t0s[WMAX];
+    lg_http_resp_t http;  /* --http: the response being received */
 } conn_t;
 
 /* options */
@@ -93,6 +105,11 @@ static int seqpacket;
 static int udp;
 static int msgsock; /* seqpacket or udp: one request is one message */
 static int window = 1;
+static int http;          /* --http */
+static const char *http_path = "/";
+static int sync_mode;     /* --sync */
+static int rounds = 1;    /* --sync --rounds R: counted rounds on the same connections */
+static uint64_t loss_ns = 200000000ull; /* --loss-ms: a UDP request unanswered this long is lost */
 static struct sockaddr_storage addr;
 static socklen_t addrlen;
 static char target_desc[256];
@@ -101,10 +118,15 @@ static char target_desc[256];
 static int ep;
 static conn_t *conns;
 static char *sbuf, *rbuf;
-static uint64_t hist[NBUCKETS];
-static uint64_t hist_count, hist_sum, hist_max;
+static char *http_heads;  /* --http: LG_HTTP_HEAD_MAX bytes per connection */
+static lg_hist_t hist;
 static uint64_t requests, errors, connects, connect_retries, lost;
+static uint64_t all_requests; /* warm-up included: what the server did over the whole run */
+static uint64_t issued;       /* --sync: requests started in the measured phase */
+static size_t response_bytes; /* --http: size of the last response */
+static const char *last_error;
 static int measuring;
+static int draining;          /* --sync: warm-up over, no new request starts */
 static int active_conns;
 
 static uint64_t now_ns(void) {
@@ -126,54 +148,16 @@ static void cpu_split(double *user, double *sys) {
     *sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static int bucket_of(uint64_t v) {
-    if (v < 2 * SUB)
-        return (int)v;
-    int e = 63 - __builtin_clzll(v);
-    int shift = e - SUB_BITS;
-    int idx = 2 * SUB + (shift - 1) * SUB + (int)((v >> shift) - SUB);
-    return idx < NBUCKETS ? idx : NBUCKETS - 1;
-}
-
-static double bucket_mid(int idx) {
-    if (idx < 2 * SUB)
-        return idx;
-    int shift = (idx - 2 * SUB) / SUB + 1;
-    uint64_t m = (uint64_t)((idx - 2 * SUB) % SUB + SUB);
-    return ((double)(m << shift) + (double)((m + 1) << shift)) / 2.0;
-}
-
-static void record(uint64_t ns) {
-    hist[bucket_of(ns)]++;
-    hist_count++;
-    hist_sum += ns;
-    if (ns > hist_max)
-        hist_max = ns;
-}
-
-static double percentile_us(double p) {
-    if (hist_count == 0)
-        return 0;
-    uint64_t want = (uint64_t)(p / 100.0 * (double)hist_count);
-    if (want >= hist_count)
-        want = hist_count - 1;
-    uint64_t seen = 0;
-    for (int i = 0; i < NBUCKETS; i++) {
-        seen += hist[i];
-        if (seen > want) {
-            double v = bucket_mid(i);
-            if (v > (double)hist_max)
-                v = (double)hist_max;
-            return v / 1000.0;
-        }
-    }
-    return hist_max / 1000.0;
-}
+static void record(uint64_t ns) { lg_hist_record(&hist, ns); }
 
 static void reset_stats(void) {
-    memset(hist, 0, sizeof(hist));
-    hist_count = hist_sum = hist_max = 0;
+    lg_hist_reset(&hist);
     requests = errors = connects = connect_retries = lost = 0;
+}
+
+static void note_error(const char *why) {
+    errors++;
+    last_error = why;
 }
 
 static void usage(const char *p) {
@@ -181,11 +165,18 @@ static void usage(const char *p) {
             "usage: %s (--tcp HOST:PORT | --unix PATH) [--mode echo|connrate|idle] [-c CONNS]\n"
             "          [-s SIZE] [-d SECONDS] [-w WARMUP] [--timeout S] [--hold S]\n"
             "          [--max-requests N] [--inflight N] [--spin] [--seqpacket | --udp] [--window W]\n"
+            "          [--http [--path P]] [--sync [--rounds R]]\n"
             "  --spin: poll epoll without blocking (lower latency, always 100%% CPU)\n"
             "  --seqpacket: with --unix, use SOCK_SEQPACKET sockets: a request is one S-byte\n"
             "               message, the reply must be one message of exactly S bytes\n"
             "  --udp: with --tcp, echo mode: the same over connected UDP sockets\n"
-            "  --window W: with --seqpacket or --udp, echo mode: W messages in flight per socket\n",
+            "  --window W: with --seqpacket or --udp, echo mode: W messages in flight per socket\n"
+            "  --http: stream sockets: one HTTP/1.1 keep-alive GET per request, the response\n"
+            "          checked by status 200 and Content-Length\n"
+            "  --sync: echo mode, fixed count: warm up, print {\"event\": \"warm\"}, wait for a\n"
+            "          stdin line, run --max-requests requests, print the result, wait again\n"
+            "  --rounds R: with --sync, R counted runs on the same connections\n"
+            "  --loss-ms MS: with --udp, a request unanswered this long is lost (default 200)\n",
             p);
     exit(64);
 }
@@ -262,6 +253,8 @@ static void conn_drop(conn_t *c) {
     }
     c->state = ST_FREE;
     c->out_armed = 0;
+    c->busy = 0;
+    c->inflight = 0;
 }
 
 /* Start a non-blocking connect. Returns 0 when started or done, -1 on a hard error. */
@@ -279,6 +272,7 @@ static int conn_start(conn_t *c, uint64_t now) {
     c->out_armed = 0;
     c->t0 = now;
     c->inflight = c->head = 0;
+    c->busy = 0;
     int r = connect(fd, (struct sockaddr *)&addr, addrlen);
     if (r == 0) {
         c->state = ST_CONNECTING; /* treated as connected on the first EPOLLOUT */
@@ -312,13 +306,20 @@ static void want_writable(conn_t *c, int on) {
     c->out_armed = on;
 }
 
+/* May a new request start? Not while --sync drains the warm-up, nor beyond --sync's count. */
+static int may_start(void) {
+    return !draining && !(sync_mode && measuring && issued >= max_requests);
+}
+
 /* --window: send messages until `window` are in flight. */
 static void window_fill(conn_t *c) {
-    while (c->inflight < window) {
+    while (c->inflight < window && may_start()) {
         ssize_t r = send(c->fd, sbuf, msg_size, MSG_NOSIGNAL);
         if (r == (ssize_t)msg_size) {
             c->t0s[(c->head + c->inflight) % WMAX] = now_ns();
             c->inflight++;
+            if (measuring)
+                issued++;
             continue;
         }
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
@@ -327,7 +328,7 @@ static void window_fill(conn_t *c) {
         }
         if (r < 0 && errno == EINTR)
             continue;
-        errors++; /* a message is sent whole or not at all: anything else is an error */
+        note_error("send failed"); /* a message is sent whole or not at all */
         conn_drop(c);
         return;
     }
@@ -339,6 +340,7 @@ static void window_reply(conn_t *c, uint64_t now) {
     if (measuring)
         record(now - c->t0s[c->head]);
     requests++;
+    all_requests++;
     c->head = (c->head + 1) % WMAX;
     c->inflight--;
 }
@@ -353,7 +355,7 @@ static void do_send(conn_t *c) {
         if (r > 0) {
             c->sent += (size_t)r;
             if (msgsock && c->sent != msg_size) {
-                errors++; /* a message is sent whole or not at all: anything else is an error */
+                note_error("message sent in part"); /* sent whole or not at all, else an error */
                 conn_drop(c);
                 return;
             }
@@ -365,11 +367,29 @@ static void do_send(conn_t *c) {
         }
         if (r < 0 && errno == EINTR)
             continue;
-        errors++;
+        note_error("send failed");
         conn_drop(c);
         return;
     }
     want_writable(c, 0);
+}
+
+/* Start a new request on c (window 1) if one may start; reset_t0: its latency starts now (echo
+ * mode; connrate's includes the connect). */
+static void start_request(conn_t *c, uint64_t now, int reset_t0) {
+    if (!may_start()) {
+        want_writable(c, 0);
+        return;
+    }
+    c->sent = c->rcvd = 0;
+    if (reset_t0)
+        c->t0 = now;
+    c->busy = 1;
+    if (measuring)
+        issued++;
+    if (http)
+        lg_http_reset(&c->http);
+    do_send(c);
 }
 
 /* A round trip on c finished at time now. */
@@ -377,10 +397,11 @@ static void complete(conn_t *c, uint64_t now) {
     if (measuring)
         record(now - c->t0);
     requests++;
+    all_requests++;
+    c->busy = 0;
+    c->sent = c->rcvd = 0;
     if (mode == MODE_ECHO) {
-        c->sent = c->rcvd = 0;
-        c->t0 = now;
-        do_send(c);
+        start_request(c, now, 1);
     } else if (mode == MODE_CONNRATE) {
         conn_drop(c);
         if (conn_start(c, now) < 0)
@@ -390,8 +411,43 @@ static void complete(conn_t *c, uint64_t now) {
     }
 }
 
+/* --http: read and frame one response (recv copies: the head must be parsed). */
+static void read_http(conn_t *c, uint64_t now) {
+    for (int i = 0; i < 64; i++) {
+        ssize_t r = recv(c->fd, rbuf, RBUF_SIZE, 0);
+        if (r > 0) {
+            const char *why = NULL;
+            int st = c->busy && c->sent == msg_size ? lg_http_feed(&c->http, rbuf, (size_t)r, &why) : -1;
+            if (st < 0) {
+                note_error(why ? why : "response before the request was sent");
+                conn_drop(c);
+                return;
+            }
+            if (st == 1) {
+                response_bytes = c->http.resp_bytes;
+                complete(c, now);
+                return;
+            }
+            if ((size_t)r < RBUF_SIZE)
+                return;
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r < 0 && errno == EINTR)
+            continue;
+        note_error(r == 0 ? "connection closed by the server" : "recv failed");
+        conn_drop(c);
+        return;
+    }
+}
+
 static void read_replies(conn_t *c, uint64_t now) {
     size_t head = msg_size < SEQ_HEAD ? msg_size : SEQ_HEAD;
+    if (http) {
+        read_http(c, now);
+        return;
+    }
     for (int i = 0; i < 64; i++) {
         /* rbuf is RBUF_SIZE long, so this is safe whether or not the kernel copies. SEQPACKET:
          * only the first `head` bytes are copied out, the kernel discards the rest of the message
@@ -399,7 +455,7 @@ static void read_replies(conn_t *c, uint64_t now) {
         ssize_t r = recv(c->fd, rbuf, msgsock ? head : RBUF_SIZE, MSG_TRUNC);
         if (r > 0 && msgsock && window > 1) {
             if ((size_t)r != msg_size || c->inflight == 0 || memcmp(rbuf, sbuf, head) != 0) {
-                errors++; /* not the echo of one of our messages */
+                note_error("reply is not the echo of a message sent");
                 conn_drop(c);
                 return;
             }
@@ -409,7 +465,7 @@ static void read_replies(conn_t *c, uint64_t now) {
         if (r > 0 && msgsock) {
             /* one message: exactly our S bytes back, starting with what we sent */
             if ((size_t)r != msg_size || c->sent < msg_size || memcmp(rbuf, sbuf, head) != 0) {
-                errors++; /* not the echo of our one message */
+                note_error("reply is not the echo of the message sent");
                 conn_drop(c);
                 return;
             }
@@ -421,7 +477,7 @@ static void read_replies(conn_t *c, uint64_t now) {
             c->rcvd += (size_t)r;
             if (c->rcvd >= msg_size) {
                 if (c->rcvd > msg_size || c->sent < msg_size) {
-                    errors++; /* more than we sent: not an echo */
+                    note_error("more bytes back than sent: not an echo");
                     conn_drop(c);
                     return;
                 }
@@ -436,8 +492,7 @@ static void read_replies(conn_t *c, uint64_t now) {
             return;
         if (r < 0 && errno == EINTR)
             continue;
-        /* EOF or error */
-        errors++;
+        note_error(r == 0 ? "connection closed by the server" : "recv failed");
         conn_drop(c);
         return;
     }
@@ -474,9 +529,10 @@ static void on_connected(conn_t *c, uint64_t now) {
     connects++;
     ep_ctl(EPOLL_CTL_MOD, c, EPOLLIN);
     c->out_armed = 0;
-    if (mode == MODE_ECHO)
-        c->t0 = now; /* echo latency excludes the connect; connrate includes it */
-    do_send(c);
+    if (window > 1)
+        window_fill(c);
+    else /* echo latency excludes the connect; connrate includes it */
+        start_request(c, now, mode == MODE_ECHO);
 }
 
 static void handle_event(conn_t *c, uint32_t ev, uint64_t now) {
@@ -492,7 +548,7 @@ static void handle_event(conn_t *c, uint32_t ev, uint64_t now) {
         if (c->fd < 0)
             return;
     }
-    if (ev & EPOLLOUT && (c->state == ST_ACTIVE))
+    if (ev & EPOLLOUT && c->state == ST_ACTIVE && (c->busy || window > 1))
         do_send(c);
     if ((ev & (EPOLLERR | EPOLLHUP)) && !(ev & EPOLLIN) && c->fd >= 0) {
         errors++;
@@ -503,7 +559,7 @@ static void handle_event(conn_t *c, uint32_t ev, uint64_t now) {
 static void print_result(const char *mode_name, double wall, double cu, double cs, double total_wall,
                          double total_cpu, int extra_idle) {
     double rps = wall > 0 ? requests / wall : 0;
-    double mib = rps * (double)msg_size / (1024.0 * 1024.0);
+    double mib = rps * (double)(http ? response_bytes : msg_size) / (1024.0 * 1024.0);
     printf("{\"mode\": \"%s\", \"target\": \"%s\", \"connections\": %d, \"size\": %zu, "
            "\"duration_s\": %.6f, \"requests\": %llu, \"rps\": %.3f, \"mib_s\": %.3f, "
            "\"errors\": %llu, \"connects\": %llu, \"connect_retries\": %llu, "
@@ -511,16 +567,49 @@ static void print_result(const char *mode_name, double wall, double cu, double c
            "\"max\": %.3f, \"mean\": %.3f, \"count\": %llu}, "
            "\"cpu_user_s\": %.6f, \"cpu_sys_s\": %.6f, \"cpu_share\": %.4f, "
            "\"total_wall_s\": %.6f, \"total_cpu_s\": %.6f, \"active_connections\": %d, "
-           "\"lost\": %llu, \"window\": %d%s}\n",
+           "\"lost\": %llu, \"window\": %d, \"all_requests\": %llu, \"http\": %d, "
+           "\"response_bytes\": %zu, \"sync\": %d, \"last_error\": %s%s%s%s}\n",
            mode_name, target_desc, nconns, msg_size, wall, (unsigned long long)requests, rps, mib,
            (unsigned long long)errors, (unsigned long long)connects,
-           (unsigned long long)connect_retries, percentile_us(50), percentile_us(90),
-           percentile_us(99), percentile_us(99.9), hist_max / 1000.0,
-           hist_count ? (double)hist_sum / hist_count / 1000.0 : 0.0,
-           (unsigned long long)hist_count, cu, cs, wall > 0 ? (cu + cs) / wall : 0, total_wall,
+           (unsigned long long)connect_retries, lg_hist_percentile_us(&hist, 50), lg_hist_percentile_us(&hist, 90),
+           lg_hist_percentile_us(&hist, 99), lg_hist_percentile_us(&hist, 99.9), hist.max / 1000.0, lg_hist_mean_us(&hist),
+           (unsigned long long)hist.count, cu, cs, wall > 0 ? (cu + cs) / wall : 0, total_wall,
            total_cpu, active_conns, (unsigned long long)lost, window,
+           (unsigned long long)all_requests, http, http ? response_bytes : 0, sync_mode,
+           last_error ? "\"" : "", last_error ? last_error : "null", last_error ? "\"" : "",
            extra_idle ? ", \"idle\": true" : "");
     fflush(stdout);
+}
+
+/* --sync: is a request (or a windowed message) of some connection still in flight? */
+static int any_busy(void) {
+    for (int i = 0; i < nconns; i++)
+        if (conns[i].fd >= 0 && (conns[i].busy || conns[i].inflight > 0))
+            return 1;
+    return 0;
+}
+
+/* --sync: block until a line (or EOF) arrives on stdin. */
+static void wait_stdin(void) {
+    char ch;
+    for (;;) {
+        ssize_t r = read(0, &ch, 1);
+        if (r == 0 || (r == 1 && ch == '\n') || (r < 0 && errno != EINTR))
+            return;
+    }
+}
+
+/* --sync: a counted round starts on every connection (the stats start afresh). */
+static void begin_round(uint64_t now) {
+    reset_stats();
+    issued = 0;
+    for (int i = 0; i < nconns; i++)
+        if (conns[i].state == ST_ACTIVE) {
+            if (window > 1)
+                window_fill(&conns[i]);
+            else
+                start_request(&conns[i], now, 1);
+        }
 }
 
 static void raise_nofile(int need) {
@@ -588,6 +677,19 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--window")) {
             NEEDV();
             window = atoi(v);
+        } else if (!strcmp(a, "--http")) {
+            http = 1;
+        } else if (!strcmp(a, "--path")) {
+            NEEDV();
+            http_path = v;
+        } else if (!strcmp(a, "--sync")) {
+            sync_mode = 1;
+        } else if (!strcmp(a, "--loss-ms")) {
+            NEEDV();
+            loss_ns = (uint64_t)(atof(v) * 1e6);
+        } else if (!strcmp(a, "--rounds")) {
+            NEEDV();
+            rounds = atoi(v);
         } else if (!strcmp(a, "--spin")) {
             spin = 1;
         } else if (!strcmp(a, "--inflight")) {
@@ -600,7 +702,10 @@ int main(int argc, char **argv) {
     if (!have_target || nconns <= 0 || nconns > 1000000 || msg_size == 0 || msg_size > (64u << 20) ||
         duration <= 0 || warmup < 0 || inflight_max <= 0 || (seqpacket && !is_unix) ||
         (udp && (is_unix || seqpacket || mode != MODE_ECHO || msg_size > 65507)) ||
-        window < 1 || window > WMAX || (window > 1 && (!(seqpacket || udp) || mode != MODE_ECHO)))
+        window < 1 || window > WMAX || (window > 1 && (!(seqpacket || udp) || mode != MODE_ECHO)) ||
+        (http && (seqpacket || udp || http_path[0] != '/' || strpbrk(http_path, " \r\n"))) ||
+        (sync_mode && (mode != MODE_ECHO || max_requests >= ((uint64_t)1 << 40))) ||
+        rounds < 1 || rounds > 1000 || (rounds > 1 && !sync_mode) || loss_ns < 1000000)
         usage(argv[0]);
     msgsock = seqpacket || udp;
     if (udp) /* "tcp:HOST:PORT" -> "udp:HOST:PORT" */
@@ -615,15 +720,29 @@ int main(int argc, char **argv) {
     if (ep < 0)
         fail("epoll_create1");
     conns = calloc((size_t)nconns, sizeof(conn_t));
-    sbuf = malloc(msg_size);
+    if (http) { /* the request is the message; -s is ignored */
+        char req[2048];
+        msg_size = lg_http_request(req, sizeof(req), is_unix ? "localhost" : target_desc + 4, http_path);
+        sbuf = msg_size ? malloc(msg_size) : NULL;
+        if (sbuf)
+            memcpy(sbuf, req, msg_size);
+        http_heads = malloc((size_t)nconns * LG_HTTP_HEAD_MAX);
+        if (!http_heads)
+            fail("malloc");
+    } else {
+        sbuf = malloc(msg_size);
+        if (sbuf)
+            for (size_t i = 0; i < msg_size; i++)
+                sbuf[i] = (char)('a' + i % 26);
+    }
     rbuf = malloc(RBUF_SIZE);
     if (!conns || !sbuf || !rbuf)
         fail("malloc");
-    for (size_t i = 0; i < msg_size; i++)
-        sbuf[i] = (char)('a' + i % 26);
     for (int i = 0; i < nconns; i++) {
         conns[i].fd = -1;
         conns[i].state = ST_FREE;
+        if (http)
+            conns[i].http.head = http_heads + (size_t)i * LG_HTTP_HEAD_MAX;
     }
 
     struct epoll_event evs[1024];
@@ -726,17 +845,48 @@ int main(int argc, char **argv) {
     uint64_t t_meas = t_start;
     double cu0 = 0, cs0 = 0;
     uint64_t last_req = 0, last_progress = t_start;
-    if (warmup == 0) {
+    if (warmup == 0 && !sync_mode) {
         measuring = 1;
         cpu_split(&cu0, &cs0);
     }
     uint64_t now = t_start;
-    while (now < end && requests < max_requests) {
+    int round_done = 0;
+    while (sync_mode ? !(measuring && (now >= end || (issued >= max_requests && !any_busy())))
+                     : (now < end && requests < max_requests)) {
         int n = epoll_wait(ep, evs, 1024, spin ? 0 : 1);
         now = now_ns();
         for (int i = 0; i < n; i++)
             handle_event(evs[i].data.ptr, evs[i].events, now);
-        if (!measuring && now >= warm_end) {
+        if (sync_mode && !measuring && now >= warm_end) {
+            draining = 1; /* no new request: wait until every connection is up and idle */
+            if (active_conns == nconns && !any_busy()) {
+                printf("{\"event\": \"warm\", \"requests\": %llu, \"errors\": %llu}\n",
+                       (unsigned long long)all_requests, (unsigned long long)errors);
+                fflush(stdout);
+                wait_stdin();
+                draining = 0;
+                measuring = 1;
+                now = t_meas = last_progress = now_ns();
+                end = now + (uint64_t)(duration * 1e9);
+                cpu_split(&cu0, &cs0);
+                begin_round(now);
+            }
+        }
+        if (sync_mode && measuring && round_done < rounds - 1 && issued >= max_requests &&
+            !any_busy()) {
+            /* a round (not the last) is complete: its result, then wait for the next */
+            double cu1, cs1;
+            cpu_split(&cu1, &cs1);
+            print_result(mode_name, (now - t_meas) / 1e9, cu1 - cu0, cs1 - cs0,
+                         (now_ns() - t_start) / 1e9, cpu_s() - cpu_start, 0);
+            wait_stdin();
+            round_done++;
+            now = t_meas = last_progress = now_ns();
+            end = now + (uint64_t)(duration * 1e9);
+            cpu_split(&cu0, &cs0);
+            begin_round(now);
+        }
+        if (!sync_mode && !measuring && now >= warm_end) {
             measuring = 1;
             reset_stats();
             t_meas = now;
@@ -754,15 +904,18 @@ int main(int argc, char **argv) {
         for (int i = 0; i < nconns; i++) {
             conn_t *c = &conns[i];
             if (udp && window > 1 && c->state == ST_ACTIVE && c->inflight > 0 &&
-                now > c->t0s[c->head] && now - c->t0s[c->head] > UDP_LOSS_NS) {
+                now > c->t0s[c->head] && now - c->t0s[c->head] > loss_ns) {
                 /* (t0s are read after `now` was: a message sent in this pass is newer) */
                 lost++; /* give the oldest up and send a new one */
                 c->head = (c->head + 1) % WMAX;
                 c->inflight--;
+                if (sync_mode && measuring && issued > 0)
+                    issued--; /* --sync counts answered messages: the new one stands in */
                 window_fill(c);
                 continue;
             }
-            if (udp && c->state == ST_ACTIVE && c->sent == msg_size && now - c->t0 > UDP_LOSS_NS) {
+            if (udp && c->state == ST_ACTIVE && c->busy && c->sent == msg_size &&
+                now - c->t0 > loss_ns) {
                 lost++;
                 c->sent = c->rcvd = 0;
                 c->t0 = now;
@@ -791,6 +944,14 @@ int main(int argc, char **argv) {
     if (!measuring) {
         reset_stats();
         wall = 0;
+    }
+    if (sync_mode) { /* the result first, then wait: a collector stops before the closes */
+        print_result(mode_name, wall, cu1 - cu0, cs1 - cs0, (now_ns() - t_start) / 1e9,
+                     cpu_s() - cpu_start, 0);
+        wait_stdin();
+        for (int i = 0; i < nconns; i++)
+            conn_drop(&conns[i]);
+        return requests > 0 ? 0 : 1;
     }
     int open = active_conns;
     for (int i = 0; i < nconns; i++)

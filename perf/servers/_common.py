@@ -3,6 +3,14 @@
 A server script is run as::
 
     python perf/servers/<kind>_echo.py --loop asyncio|uvloop|nixloop|rloop (--tcp HOST:PORT | --unix PATH)
+        [--serve forever|runner]
+
+``--serve`` says how the loop is driven once the server is up (both are common in applications):
+
+    forever   loop.run_until_complete(start(loop)), then loop.run_forever() (the default)
+    runner    asyncio.Runner(loop_factory=...).run(main()) (asyncio.run(main()) on Python 3.10 with
+              the loop set first): main() starts the server and awaits a stop future, so the loop
+              runs inside run_until_complete of that task, as under ``asyncio.run(main())``.
 
 It prints exactly one status line on stdout and flushes it:
 
@@ -23,6 +31,7 @@ import signal
 import sys
 
 LOOPS = ("asyncio", "uvloop", "nixloop", "rloop")
+SERVE_MODES = ("forever", "runner")
 SKIP_STATUS = 3
 BACKLOG = 1024
 READ_SIZE = 256 * 1024
@@ -66,6 +75,8 @@ def loop_version(name):
 def parse_args(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--loop", choices=LOOPS, default="asyncio")
+    p.add_argument("--serve", choices=SERVE_MODES, default="forever",
+                   help="forever: loop.run_forever(); runner: serve from a task in asyncio.Runner")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--tcp", metavar="HOST:PORT")
     g.add_argument("--unix", metavar="PATH")
@@ -105,22 +116,20 @@ def install_stop(loop, stop):
             signal.signal(sig, signal.SIG_DFL)
 
 
+def _started(result):
+    """start() returns the READY line, or (line, future): the server is done when that future is."""
+    return result if isinstance(result, tuple) else (result, None)
+
+
 def run_server(args, start):
     """Create the loop named by args.loop, run ``await start(loop)`` (which returns the address
-    line), print READY, and serve until a stop signal."""
+    line, or (line, done future)), print READY, and serve until a stop signal (or the done
+    future), from loop.run_forever() or from a task in asyncio.Runner (args.serve)."""
     try:
-        loop = make_loop(args.loop)
-    except Skip as exc:
-        skip(exc)
-    asyncio.set_event_loop(loop)
-    try:
-        try:
-            line = loop.run_until_complete(start(loop))
-        except (NotImplementedError, AttributeError) as exc:
-            skip(f"{args.loop}: {type(exc).__name__}: {exc}")
-        install_stop(loop, loop.stop)
-        ready(line)
-        loop.run_forever()
+        if args.serve == "runner":
+            _serve_in_runner(args, start)
+        else:
+            _serve_forever(args, start)
     finally:
         if args.unix:
             try:
@@ -128,3 +137,57 @@ def run_server(args, start):
             except OSError:
                 pass
     os._exit(0)
+
+
+def _serve_forever(args, start):
+    try:
+        loop = make_loop(args.loop)
+    except Skip as exc:
+        skip(exc)
+    asyncio.set_event_loop(loop)
+    try:
+        line, done = _started(loop.run_until_complete(start(loop)))
+    except (NotImplementedError, AttributeError) as exc:
+        skip(f"{args.loop}: {type(exc).__name__}: {exc}")
+    install_stop(loop, loop.stop)
+    if done is not None:
+        done.add_done_callback(lambda _f: loop.stop())
+    ready(line)
+    loop.run_forever()
+
+
+def _serve_in_runner(args, start):
+    try:
+        make_loop(args.loop).close()  # Skip now, before the Runner, if the loop cannot be made
+    except Skip as exc:
+        skip(exc)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        try:
+            line, done = _started(await start(loop))
+        except (NotImplementedError, AttributeError) as exc:
+            skip(f"{args.loop}: {type(exc).__name__}: {exc}")
+        stop = loop.create_future()
+
+        def set_stop(*_):
+            if not stop.done():
+                stop.set_result(None)
+        install_stop(loop, set_stop)
+        if done is not None:
+            done.add_done_callback(set_stop)
+        ready(line)
+        await stop
+
+    factory = lambda: make_loop(args.loop)  # noqa: E731
+    if hasattr(asyncio, "Runner"):
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(main())
+    else:  # Python 3.10: what asyncio.run(main()) does, with our loop
+        loop = factory()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(main())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()

@@ -452,6 +452,55 @@ def test_extra_info(loop, tmp_path):
     loop.run_until_complete(main())
 
 
+def test_transports_are_instances_of_asyncio_transport_classes(loop_kind, loop, tmp_path,
+                                                               no_fd_leak):
+    # CPython test_events/test_sock_lowlevel: `isinstance(transport, asyncio.Transport)` for the
+    # stream and datagram transports, on both sides of a connection.
+    uvloop_differs(loop_kind, 'its compiled transports are not asyncio.Transport subclasses')
+    accepted = []
+
+    class Keep(asyncio.Protocol):
+        def connection_made(self, transport):
+            accepted.append(transport)
+
+    async def main():
+        tcp = await loop.create_server(Keep, '127.0.0.1', 0)
+        unix = await loop.create_unix_server(Keep, str(tmp_path / 's'))
+        t1, _ = await loop.create_connection(asyncio.Protocol,
+                                             *tcp.sockets[0].getsockname()[:2])
+        t2, _ = await loop.create_unix_connection(asyncio.Protocol, str(tmp_path / 's'))
+        u1, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                    local_addr=('127.0.0.1', 0))
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(str(tmp_path / 'd'))
+        u2, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=s)
+        while len(accepted) < 2:
+            await asyncio.sleep(0.01)
+        for t in [t1, t2] + accepted:
+            assert isinstance(t, asyncio.Transport), t
+            assert isinstance(t, (asyncio.ReadTransport, asyncio.WriteTransport)), t
+            assert not isinstance(t, asyncio.DatagramTransport), t
+        for u in (u1, u2):
+            # asyncio's datagram transport is an asyncio.Transport; a DatagramTransport from
+            # 3.12 on (nixloop's on every version)
+            assert isinstance(u, asyncio.Transport), u
+            if loop_kind == 'nixloop' or sys.version_info >= (3, 12):
+                assert isinstance(u, asyncio.DatagramTransport), u
+        assert issubclass(type(t1), asyncio.BaseTransport)
+        # What asyncio's classes define and the transport does not comes from them, as for a
+        # subclass: writelines() joins and writes.
+        t1.writelines([b'a', b'b'])
+        for t in [t1, t2, u1, u2] + accepted:
+            t.close()
+        await asyncio.sleep(0.05)
+        tcp.close()
+        unix.close()
+        await tcp.wait_closed()
+        await unix.wait_closed()
+
+    loop.run_until_complete(main())
+
+
 def test_pause_resume_reading(loop_kind, loop):
     uvloop_differs(loop_kind, 'runs I/O callbacks before callbacks that were already ready')
     received = []

@@ -134,6 +134,36 @@ def test_sendfile_through_a_transport(loop_kind, loop, datafile, no_fd_leak):
     run(loop, main())
 
 
+def test_write_during_sendfile_is_refused(loop_kind, loop, datafile, no_fd_leak):
+    """While loop.sendfile() sends through a plain stream transport, transport.write() raises
+    RuntimeError, as on asyncio's socket transports (nothing may land inside the file's bytes);
+    after it, writes work again (found by CPython's test_sendfile)."""
+    uvloop_differs(loop_kind, 'loop.sendfile raises NotImplementedError')
+    path, data = datafile
+
+    async def main():
+        server_proto = Collect()
+        server = await loop.create_server(lambda: server_proto, '127.0.0.1', 0)
+        port = server.sockets[0].getsockname()[1]
+        tr, pr = await loop.create_connection(Collect, '127.0.0.1', port)
+        with open(path, 'rb') as f:
+            sending = asyncio.ensure_future(loop.sendfile(tr, f))
+            await asyncio.sleep(0)
+            assert not sending.done()
+            with pytest.raises(RuntimeError, match='sendfile is in progress'):
+                tr.write(b'x')
+            assert await sending == len(data)
+        tr.write(b'after')
+        tr.close()
+        await pr.lost
+        while not server_proto.lost.done():
+            await asyncio.sleep(0.01)
+        assert bytes(server_proto.data) == data + b'after'
+        server.close()
+        await server.wait_closed()
+    run(loop, main())
+
+
 def test_sendfile_refusals(loop, datafile, no_fd_leak):
     path, _ = datafile
 

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from nltest import uvloop_differs
+
 PY311 = sys.version_info >= (3, 11)
 
 
@@ -310,3 +312,53 @@ def test_run_until_complete_with_future_stopped_early(loop):
     loop.call_soon(loop.stop)
     with pytest.raises(RuntimeError, match='stopped before Future completed'):
         loop.run_until_complete(fut)
+
+
+def test_unreferenced_failed_task_reported_after_its_step(loop):
+    """The batch of ready callbacks lets go of each handle as it runs, as asyncio does: a failed
+    task nothing references is freed, and its "exception was never retrieved" report made,
+    before the next callback of the same batch (found by CPython 3.12's test_futures2)."""
+    seen = []
+    loop.set_exception_handler(lambda lp, ctx: seen.append(ctx['message']))
+
+    async def fail():
+        raise ValueError('never retrieved')
+
+    async def main():
+        asyncio.Task(fail())          # not kept: only its scheduled step refers to it
+        await asyncio.sleep(0)         # that step runs ahead of ours, in the same batch
+        return list(seen)
+
+    assert loop.run_until_complete(main()) == ['Task exception was never retrieved']
+
+
+def test_exception_handler_runs_in_the_context_of_the_task(loop, loop_kind):
+    """Python 3.12+'s asyncio runs a custom exception handler in the contextvars context of the
+    task, future or handle it is about; before 3.12 in the caller's. Follow the running Python."""
+    inner = sys.version_info >= (3, 12)
+    uvloop_differs(loop_kind, 'reports a callback\'s error from inside its context, and runs the '
+                              'handler of a task\'s report in the caller\'s context on 3.12+')
+    var = contextvars.ContextVar('var', default='outer')
+    seen = []
+
+    def handler(lp, ctx):
+        seen.append(('task' if 'never retrieved' in ctx['message'] else 'handle', var.get()))
+    loop.set_exception_handler(handler)
+
+    async def fail():
+        var.set('task')
+        raise ValueError('never retrieved')
+
+    def boom():
+        var.set('handle')
+        raise RuntimeError('boom')
+
+    async def main():
+        asyncio.Task(fail())
+        loop.call_soon(boom, context=contextvars.copy_context())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return sorted(seen)
+
+    assert loop.run_until_complete(main()) == [
+        ('handle', 'handle' if inner else 'outer'), ('task', 'task' if inner else 'outer')]

@@ -1,6 +1,7 @@
 """loop.create_datagram_endpoint() for UDP, on every loop kind (loopback only)."""
 import asyncio
 import errno
+import os
 import socket
 import sys
 
@@ -172,16 +173,19 @@ def test_given_socket(loop, no_fd_leak):
 
 
 def test_bad_arguments(loop_kind, loop, no_fd_leak):
-    # asyncio 3.10 asserts where 3.11+ raises TypeError
-    not_a_pair = (TypeError, AssertionError) if (
-        loop_kind == 'asyncio' and sys.version_info < (3, 11)) else TypeError
-
     async def main():
         with pytest.raises(ValueError):
             await loop.create_datagram_endpoint(asyncio.DatagramProtocol)
-        with pytest.raises(not_a_pair):
-            await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
-                                                local_addr=('127.0.0.1', 0, 0, 0))
+        for addr in (('127.0.0.1', 0, 0, 0), 'localhost'):
+            with pytest.raises((TypeError, AssertionError)) as info:
+                await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=addr)
+            # asyncio 3.10 asserts (CPython 3.10 test_base_events
+            # ...test_create_datagram_endpoint_addr_error), 3.11+ raises TypeError; nixloop's
+            # error is both on 3.10 (uvloop's is a TypeError)
+            if sys.version_info >= (3, 11) or loop_kind == 'nixloop':
+                assert isinstance(info.value, TypeError)
+            if sys.version_info < (3, 11) and loop_kind != 'uvloop':
+                assert isinstance(info.value, AssertionError)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             with pytest.raises(ValueError, match='modifier'):
                 await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sock,
@@ -189,6 +193,48 @@ def test_bad_arguments(loop_kind, loop, no_fd_leak):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             with pytest.raises(ValueError):
                 await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=sock)
+    run(loop, main())
+
+
+def test_given_sock_is_checked_before_its_family_is_read(loop, no_fd_leak):
+    # CPython test_base_events ...test_create_datagram_endpoint_sock_sockopts: a sock= object
+    # with only a `type` gets ValueError for the other arguments, whatever its family would be.
+    class TypeOnly:
+        type = socket.SOCK_DGRAM
+
+    async def main():
+        for kwargs in ({'local_addr': ('127.0.0.1', 0)}, {'remote_addr': ('127.0.0.1', 0)},
+                       {'family': socket.AF_UNIX}, {'family': socket.AF_INET}):
+            with pytest.raises(ValueError, match='modifier'):
+                await loop.create_datagram_endpoint(asyncio.DatagramProtocol, sock=TypeOnly(),
+                                                    **kwargs)
+    run(loop, main())
+
+
+def test_unix_endpoint_replaces_a_stale_socket_file(loop_kind, loop, tmp_path, no_fd_leak):
+    # CPython test_base_events ...test_create_datagram_endpoint_existing_sock_unix: a socket file
+    # left at local_addr (a previous process's) is removed before binding; a regular file is not.
+    uvloop_differs(loop_kind, 'no AF_UNIX datagram endpoints on a path')
+    path = str(tmp_path / 'dgram.sock')
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as old:
+        old.bind(path)
+    regular = str(tmp_path / 'regular')
+    open(regular, 'w').close()
+
+    async def main():
+        t, p = await loop.create_datagram_endpoint(Collect, local_addr=path,
+                                                   family=socket.AF_UNIX)
+        assert t.get_extra_info('sockname') == path
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as client:
+            client.sendto(b'ping', path)
+            data, _ = await asyncio.wait_for(p.datagrams.get(), 10)
+        assert data == b'ping'
+        t.close()
+        await p.lost
+        with pytest.raises(OSError):
+            await loop.create_datagram_endpoint(Collect, local_addr=regular,
+                                                family=socket.AF_UNIX)
+        assert os.path.isfile(regular)
     run(loop, main())
 
 

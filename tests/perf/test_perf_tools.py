@@ -3,10 +3,7 @@
 They are built into a temporary directory (`make -C perf/c BUILD=...`), so a benchmark run that
 uses perf/build/ is never disturbed. Every run is bounded by --max-requests and -d, and every
 process by a timeout."""
-import json
 import os
-import select
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,60 +11,7 @@ import threading
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PERF = os.path.join(ROOT, 'perf')
-
-pytestmark = pytest.mark.skipif(not (shutil.which('make') and shutil.which('cc')),
-                                reason='make and a C compiler build the perf tools')
-
-
-@pytest.fixture(scope='module')
-def build(tmp_path_factory):
-    d = str(tmp_path_factory.mktemp('perfbuild'))
-    r = subprocess.run(['make', '-s', '-C', os.path.join(PERF, 'c'), f'BUILD={d}'],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return d
-
-
-def start(argv, env=None):
-    """Start a server; return (process, READY line fields)."""
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=env, cwd=ROOT)
-    ready, _, _ = select.select([p.stdout], [], [], 30)
-    line = p.stdout.readline() if ready else ''
-    if not line.startswith('READY '):
-        p.kill()
-        p.wait(5)
-        pytest.fail(f'{argv[0]} did not start: {line!r} {p.stderr.read()[-500:]!r}')
-    return p, line.split()
-
-
-def stop(p):
-    p.terminate()
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(5)
-    for f in (p.stdout, p.stderr):
-        f.close()
-
-
-def loadgen(build, *args, requests=2000):
-    r = subprocess.run([os.path.join(build, 'loadgen'), *args, '-c', '4', '-s', '1024',
-                        '-d', '10', '-w', '0', '--timeout', '5', '--max-requests', str(requests)],
-                       capture_output=True, text=True, timeout=60)
-    out = r.stdout.strip().splitlines()
-    return r.returncode, (json.loads(out[-1]) if out else {})
-
-
-def check_clean(res, requests=2000):
-    assert res['errors'] == 0, res
-    # (it stops after the event batch that reached --max-requests: a few more may complete)
-    assert requests <= res['requests'] <= requests + 1024, res
-    assert res['latency_us']['count'] == res['requests']
-    assert 0 < res['latency_us']['p50'] <= res['latency_us']['p99']
+from perf_helpers import PERF, ROOT, check_clean, loadgen, start, stop
 
 
 def test_tcp_unix_and_connrate(build, tmp_path):
@@ -184,3 +128,52 @@ def test_windows_of_messages(build, tmp_path):
         check_clean(res)
     finally:
         stop(p)
+
+
+def test_http_and_sync_options_are_checked(build, tmp_path):
+    lg = os.path.join(build, 'loadgen')
+    for args in (['--tcp', '127.0.0.1:9', '--http', '--udp'],
+                 ['--unix', str(tmp_path / 'x'), '--http', '--seqpacket'],
+                 ['--tcp', '127.0.0.1:9', '--http', '--path', 'no-slash'],
+                 ['--tcp', '127.0.0.1:9', '--http', '--path', '/a b'],
+                 ['--tcp', '127.0.0.1:9', '--sync'],  # needs --max-requests
+                 ['--tcp', '127.0.0.1:9', '--sync', '--max-requests', '10', '--mode', 'connrate'],
+                 ['--tcp', '127.0.0.1:9', '--rounds', '2', '--max-requests', '10'],
+                 ['--tcp', '127.0.0.1:9', '--sync', '--rounds', '0', '--max-requests', '10']):
+        r = subprocess.run([lg, *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 64, (args, r.stdout, r.stderr)
+
+
+@pytest.mark.parametrize('serve', ['forever', 'runner'])
+@pytest.mark.parametrize('loop', ['asyncio', 'nixloop'])
+def test_python_servers_serve_both_ways(build, loop, serve):
+    """--serve runner: the server runs from a task inside asyncio.Runner."""
+    from perf_helpers import start_py
+    p, f = start_py('protocol_echo.py', '--loop', loop, '--serve', serve, '--tcp', '127.0.0.1:0')
+    try:
+        rc, res = loadgen(build, '--tcp', f[2])
+        assert rc == 0
+        check_clean(res)
+    finally:
+        stop(p)
+    assert p.returncode == 0  # SIGTERM stops either way cleanly
+
+
+@pytest.mark.parametrize('workers,policy', [(0, 'rr'), (2, 'rr'), (2, 'none')])
+def test_cluster_echo_server(build, workers, policy):
+    """perf/servers/cluster_echo.py (bench_cluster.py's server): a short bounded connrate run,
+    then SIGTERM ends the primary and its workers."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    p, f = start([sys.executable, os.path.join(PERF, 'servers', 'cluster_echo.py'), '--tcp',
+                  '127.0.0.1:0', '--workers', str(workers), '--policy', policy], env=env)
+    try:
+        with open(f'/proc/{p.pid}/task/{p.pid}/children') as kids:
+            assert len(kids.read().split()) == workers
+        rc, res = loadgen(build, '--tcp', f[2], '--mode', 'connrate', requests=300)
+        assert rc == 0
+        check_clean(res, 300)
+    finally:
+        p.terminate()
+        assert p.wait(20) == 0
+        for stream in (p.stdout, p.stderr):
+            stream.close()

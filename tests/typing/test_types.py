@@ -24,7 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 ALLOWLIST = os.path.join(HERE, 'stubtest-allowlist.txt')
 EXAMPLE = os.path.join(ROOT, 'examples', 'typed_example.py')
 STUBS = ['py.typed', '__init__.pyi', 'events.pyi', 'timers.pyi', 'node.pyi', 'unix.pyi',
-         'errors.pyi', os.path.join('net', '__init__.pyi')]
+         'errors.pyi', os.path.join('net', '__init__.pyi'),
+         os.path.join('child_process', '__init__.pyi'), os.path.join('cluster', '__init__.pyi')]
 
 
 @pytest.fixture(scope='module')

@@ -3,7 +3,7 @@ cdef class TransportBase:
     cdef object _protocol
     cdef object _server
     cdef readonly object _context     # every protocol callback runs in it (see base.pyx)
-    cdef dict _extra
+    cdef readonly dict _extra         # readable: shadows asyncio.BaseTransport._extra (asyncio_bases.pyx)
     cdef readonly bint _closing       # (readable: asyncio's selector transports have it)
     cdef readonly bint _protocol_paused   # (readable: asyncio's sendfile fallback asks)
     cdef bint _eof                    # write_eof() called

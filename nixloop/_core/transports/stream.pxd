@@ -6,6 +6,7 @@ cdef class StreamTransport(TransportBase):
     cdef bint _buffered
     cdef bint _is_unix
     cdef bint _stream_closed
+    cdef bint _sendfile_busy          # loop.sendfile() is sending: write() raises
     cdef Py_ssize_t _conn_lost
 
     @staticmethod
@@ -20,3 +21,4 @@ cdef class StreamTransport(TransportBase):
     cdef _on_write_done(self, int status)
     cdef _on_shutdown(self, int status)
     cdef _on_stream_closed(self)
+    cdef inline _write_data(self, data)

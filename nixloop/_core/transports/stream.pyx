@@ -116,8 +116,13 @@ cdef class StreamTransport(TransportBase):
                             f'{type(data).__name__!r}')
         if self._eof:
             raise RuntimeError('Cannot call write() after write_eof()')
+        if self._sendfile_busy:
+            raise RuntimeError('unable to write; sendfile is in progress')
         if not data:
             return
+        self._write_data(data)
+
+    cdef inline _write_data(self, data):
         if self._conn_lost:
             if self._conn_lost >= _LOG_THRESHOLD_FOR_CONNLOST_WRITES:
                 _logger.warning('socket.send() raised exception.')
@@ -131,6 +136,20 @@ cdef class StreamTransport(TransportBase):
 
     def writelines(self, list_of_data):
         self.write(b''.join(list_of_data))
+
+    # loop.sendfile() (nixloop/loop/sendfile.py) writes the file through these: while it runs,
+    # write() raises, as on asyncio's socket transports (whose sendfile is os.sendfile on the
+    # socket), so that nothing lands in the middle of the file's bytes.
+
+    def _sendfile_begin(self):
+        self._sendfile_busy = 1
+
+    def _sendfile_end(self):
+        self._sendfile_busy = 0
+
+    def _sendfile_write(self, data):
+        if data:
+            self._write_data(data)
 
     def write_eof(self):
         if self._closing or self._eof:
