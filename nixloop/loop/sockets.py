@@ -175,10 +175,9 @@ class SocketsMixin:
     # (completed, failed or cancelled) or when the loop closes.
 
     def _sock_hold(self, sock, fut):
-        try:
-            sock._io_refs += 1
-        except AttributeError:      # not a socket.socket: nothing to hold
-            return
+        if type(getattr(sock, '_io_refs', None)) is not int:
+            return          # not a socket.socket (a stand-in such as a mock): nothing to hold
+        sock._io_refs += 1
         self.__dict__.setdefault('_held_socks', {})[fut] = sock
         fut.add_done_callback(self._sock_unhold)
 
