@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 ASAN_TESTS ?= tests/loop tests/events tests/node tests/net tests/unix tests/hostile
 
 .PHONY: all build test bench venv libuv clean distclean test-asan soak annotate test-pythons \
-        sdist wheel test-wheel test-sdist integration-servers
+        sdist wheel test-wheel test-sdist integration-servers test-uvloop-suite
 
 all: build
 
@@ -53,6 +53,17 @@ integration-servers:
 
 test: build integration-servers
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# uvloop's own test suite (its pinned sdist's tests/, fetched at run time) on uvloop and on nixloop,
+# compared test by test; differences allowed only from tests/uvloop_suite/allowed.py (~5 minutes).
+UVLOOP_PIN := tests/uvloop_suite/uvloop.pin
+$(VENV)/.uvloop-suite-stamp: $(VENV)/.stamp $(UVLOOP_PIN)
+	$(PIP) install -q "uvloop==$$(sed -n 's/^UVLOOP_VERSION=//p' $(UVLOOP_PIN))" psutil \
+	  "pyOpenSSL~=26.4.0" aiohttp
+	touch $@
+
+test-uvloop-suite: build $(VENV)/.uvloop-suite-stamp
+	$(PY) tests/uvloop_suite/run_suite.py
 
 # The competitors and HTTP stacks `make bench` measures, pinned (perf/README.md: HTTP workloads).
 BENCH_PINS ?= rloop==0.5.0 aiohttp==3.14.5 uvicorn==0.54.0 httptools==0.9.0

@@ -22,18 +22,22 @@ def new_event_loop() -> Loop:
     return Loop()
 
 
-def run(main, *, debug=None, **run_kwargs):
+def run(main, *, loop_factory=None, debug=None, **run_kwargs):
     """Run coroutine `main` on a new nixloop loop and return its result (like asyncio.run).
 
-    Extra keyword arguments go to asyncio.run / asyncio.Runner where the Python supports them.
+    `loop_factory` makes the loop (default: nixloop.new_event_loop), as for uvloop.run and
+    asyncio.run. Extra keyword arguments go to asyncio.run / asyncio.Runner where the Python
+    supports them.
     """
+    if loop_factory is None:
+        loop_factory = new_event_loop
     if _sys.version_info >= (3, 12):
-        return __asyncio.run(main, debug=debug, loop_factory=new_event_loop, **run_kwargs)
+        return __asyncio.run(main, debug=debug, loop_factory=loop_factory, **run_kwargs)
     if _sys.version_info >= (3, 11):
-        with __asyncio.Runner(debug=debug, loop_factory=new_event_loop) as runner:
+        with __asyncio.Runner(debug=debug, loop_factory=loop_factory) as runner:
             return runner.run(main, **run_kwargs)
     from ._runner310 import run as _run310
-    return _run310(main, debug=debug)
+    return _run310(main, debug=debug, loop_factory=loop_factory)
 
 
 def install():

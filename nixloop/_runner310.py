@@ -24,13 +24,14 @@ def _cancel_all_tasks(loop):
             })
 
 
-def run(main, *, debug=None):
+def run(main, *, debug=None, loop_factory=None):
     if events._get_running_loop() is not None:
         raise RuntimeError('nixloop.run() cannot be called from a running event loop')
     if not coroutines.iscoroutine(main):
         raise ValueError(f'a coroutine was expected, got {main!r}')
-    from . import new_event_loop
-    loop = new_event_loop()
+    if loop_factory is None:
+        from . import new_event_loop as loop_factory
+    loop = loop_factory()
     try:
         events.set_event_loop(loop)
         if debug is not None:

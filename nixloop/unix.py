@@ -29,6 +29,11 @@ next loop iteration (Node's nextTick), after ``'error'`` when there is one; ``Se
 emits ``'close'`` synchronously from ``close()`` (as the peer). ``write`` returns ``False`` once
 16 KiB or more are queued; ``'drain'`` follows when the queue is empty again.
 
+contextvars: the listeners of a socket's I/O events run in the context current when it was
+connected (``connect()``), bound (``DgramSocket.bind()``) or made from an fd; a server's in the
+context of ``listen()``, and each accepted socket in its own copy of that (``'connection'`` in
+another copy), so that what one connection's listeners set stays theirs.
+
 Beyond any peer:
 
 * fd passing (SCM_RIGHTS): ``socket.write(buf, fds=[fd, ...])`` (also ``DgramSocket.sendTo(...,
@@ -50,6 +55,7 @@ come from nixloop._aliases.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import os
 import socket as _socket
@@ -213,12 +219,14 @@ class SeqpacketServer(EventEmitter):
         if self._listening:
             raise node_error('ERR_SERVER_ALREADY_LISTEN',
                              'Listen method has been called more than once without closing.')
+        self._handle.context = contextvars.copy_context()
         if _cluster_hook.listen is not None and not isinstance(bindpath, dict):
             _path_arg(bindpath, 'bindpath')
             self._listen_in_cluster(os.fsdecode(bindpath), backlog)
             return
         if isinstance(bindpath, dict) and 'fd' in bindpath:
             handle = _seqpacket_from_fd(self._loop, bindpath['fd'], 'listen')
+            handle.context = self._handle.context
             self._handle.close()
             self._handle = handle
             handle.on_connection = self._on_connection
@@ -247,6 +255,7 @@ class SeqpacketServer(EventEmitter):
                 self._listening = False
                 self.emit('error', system_error(errno, 'bind', address=path))
                 return
+            handle.context = self._handle.context    # listen()'s (set there)
             self._handle.close()
             self._handle = handle
             handle.on_connection = self._on_connection
@@ -289,8 +298,10 @@ class SeqpacketServer(EventEmitter):
             if pair is None:
                 return
             handle, peer = pair
+            ctx = self._handle.context or contextvars.copy_context()
+            handle.context = ctx.copy()
             sock = SeqpacketSocket._accepted(self._loop, handle)
-            self.emit('connection', sock, peer)
+            ctx.copy().run(self.emit, 'connection', sock, peer)
 
     def close(self):
         """Stop accepting (existing connections stay); synchronous and idempotent; emits 'close'.
@@ -327,6 +338,7 @@ class SeqpacketSocket(EventEmitter):
         else:
             handle = _seqpacket_from_fd(loop, fd, 'open')
         self._setup(loop, handle)
+        handle.context = contextvars.copy_context()
         if fd is not None:
             self._connected = True
             handle.read_start()
@@ -424,6 +436,7 @@ class SeqpacketSocket(EventEmitter):
         _path_arg(bindpath, 'bindpath')
         if cb is not None:
             self.once('connect', cb)
+        self._handle.context = contextvars.copy_context()
         try:
             _hcall(self._handle.connect, bindpath, syscall='connect',
                    address=os.fsdecode(bindpath))
@@ -577,6 +590,7 @@ class DgramSocket(EventEmitter):
                 raise ERR_INVALID_FD_TYPE(_core.guess_handle_type(fdn)) from None
         self._closed = False
         h = self._handle
+        h.context = contextvars.copy_context()     # (bind() makes it bind()'s)
         h.on_read = self._on_data
         h.on_fds = self._on_fds
         h.on_error = self._on_error
@@ -610,6 +624,7 @@ class DgramSocket(EventEmitter):
     def bind(self, path):
         self._check()
         _path_arg(path)
+        self._handle.context = contextvars.copy_context()
         _hcall(self._handle.bind, path, syscall='bind', address=os.fsdecode(path))
 
     def sendTo(self, buf, offset, length, destPath, cb=None, *, fds=None):

@@ -78,7 +78,7 @@ cdef class BaseLoop:
     cdef list _ready_spare
     cdef TimerHeap _timers
     cdef Py_ssize_t _timers_cancelled
-    cdef bint _closed
+    cdef readonly bint _closed        # (readable: asyncio's and uvloop's attribute)
     cdef bint _stopping
     cdef bint _running
     cdef bint _in_check

@@ -30,6 +30,7 @@ from .includes.python cimport (
     PyThread_get_thread_ident, PyObject_CallNoArgs, PyObject_CallOneArg,
     nl_gil_acquire, nl_gil_release, list_del_slice, nl_count_handles, nl_loop_is_bare,
     nl_gc_reachable_elsewhere, nl_gc_track_ctx, PyObject_GC_Track, PyObject_GC_UnTrack,
+    nl_context_enter, nl_context_enter_io, nl_context_exit,
 )
 from cpython.object cimport PyTypeObject, destructor
 
@@ -573,11 +574,15 @@ cdef class BaseLoop:
             self._ready_spare = todo
 
     cdef _run_debug(self, Handle h):
+        cdef object cb = h._callback
         cdef double t0 = uv.uv_hrtime() * 1e-9, dt
         h._run()
         dt = uv.uv_hrtime() * 1e-9 - t0
         if dt >= self.slow_callback_duration:
-            _logger.warning('Executing %r took %.3f seconds', h, dt)
+            # a Task's step is shown as the Task, as asyncio does
+            owner = getattr(cb, '__self__', None)
+            _logger.warning('Executing %s took %.3f seconds',
+                            repr(owner) if isinstance(owner, _Task) else repr(h), dt)
 
     cdef void _track_waiting(self) noexcept:
         """The GC tracks the waiting handles again once the loop stops running: a loop that is

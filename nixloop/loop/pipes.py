@@ -15,10 +15,15 @@ Semantics follow asyncio's Unix pipe transports (asyncio.unix_events):
 
 These are plain Python: a pipe's cost is the process at its other end, not the transport. They
 subclass asyncio.ReadTransport / asyncio.WriteTransport.
+
+contextvars: every protocol callback runs in the context current when the transport was made,
+as on nixloop's compiled transports (uvloop's rule; stdlib runs a close()'s connection_lost and
+write()'s pause_writing in the caller's).
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import errno
 import os
 import stat
@@ -26,6 +31,7 @@ import warnings
 
 from asyncio.log import logger
 
+from .._core._loop import _run_in_context
 from .streams import wait_connected
 
 __all__ = ['PipesMixin', 'ReadPipeTransport', 'WritePipeTransport']
@@ -57,6 +63,13 @@ class _PipeTransportBase:
         self._protocol = protocol
         self._closing = False
         self._extra['pipe'] = pipe
+        self._context = contextvars.copy_context()
+
+    def _call_soon(self, callback, *args):
+        self._loop.call_soon(callback, *args, context=self._context)
+
+    def _watch(self, add, callback):
+        add(self._fileno, _run_in_context, self._context, callback)
 
     def get_protocol(self):
         return self._protocol
@@ -102,15 +115,15 @@ class ReadPipeTransport(_PipeTransportBase, asyncio.ReadTransport):
         self._fileno = _pipe_fd(pipe, 'Pipe')[0]
         self._init(loop, pipe, protocol)
         self._paused = False
-        loop.call_soon(self._protocol.connection_made, self)
+        self._call_soon(self._protocol.connection_made, self)
         # reading starts once connection_made() has run, then the waiter learns of it
-        loop.call_soon(self._start_reading)
+        self._call_soon(self._start_reading)
         if waiter is not None:
-            loop.call_soon(_set_result_unless_cancelled, waiter, None)
+            self._call_soon(_set_result_unless_cancelled, waiter, None)
 
     def _start_reading(self):
         if not self._closing and not self._paused:
-            self._loop._add_reader(self._fileno, self._read_ready)
+            self._watch(self._loop._add_reader, self._read_ready)
 
     def _read_ready(self):
         try:
@@ -127,8 +140,8 @@ class ReadPipeTransport(_PipeTransportBase, asyncio.ReadTransport):
             logger.info('%r was closed by peer', self)
         self._closing = True
         self._loop._remove_reader(self._fileno)
-        self._loop.call_soon(self._protocol.eof_received)
-        self._loop.call_soon(self._call_connection_lost, None)
+        self._call_soon(self._protocol.eof_received)
+        self._call_soon(self._call_connection_lost, None)
 
     def pause_reading(self):
         if self._closing or self._paused:
@@ -140,7 +153,7 @@ class ReadPipeTransport(_PipeTransportBase, asyncio.ReadTransport):
         if self._closing or not self._paused:
             return
         self._paused = False
-        self._loop._add_reader(self._fileno, self._read_ready)
+        self._watch(self._loop._add_reader, self._read_ready)
 
     def is_reading(self):
         return not self._paused and not self._closing
@@ -152,10 +165,12 @@ class ReadPipeTransport(_PipeTransportBase, asyncio.ReadTransport):
     def _close(self, exc):
         self._closing = True
         self._loop._remove_reader(self._fileno)
-        self._loop.call_soon(self._call_connection_lost, exc)
+        self._call_soon(self._call_connection_lost, exc)
 
 
-class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
+class WritePipeTransport(_PipeTransportBase, asyncio.Transport):
+    # a Transport (read side included, raising NotImplementedError), as asyncio's write pipe
+    # transport is
     def __init__(self, loop, pipe, protocol, waiter=None, extra=None):
         super().__init__(extra)
         self._fileno, watch_reader = _pipe_fd(pipe, 'Pipe')
@@ -165,15 +180,15 @@ class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
         self._protocol_paused = False
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
-        loop.call_soon(self._protocol.connection_made, self)
+        self._call_soon(self._protocol.connection_made, self)
         # A pipe's or socket's writing end becomes "readable" (EPOLLERR/EPOLLHUP) when the
         # reading end is closed: that is how the transport learns that its reader went away
         # without writing anything. (Not for a character device such as a pty, which is
         # readable with data: its fd may be another transport's reading end.)
         if watch_reader:
-            loop.call_soon(self._loop._add_reader, self._fileno, self._read_ready)
+            self._call_soon(self._watch, loop._add_reader, self._read_ready)
         if waiter is not None:
-            loop.call_soon(_set_result_unless_cancelled, waiter, None)
+            self._call_soon(_set_result_unless_cancelled, waiter, None)
 
     # -- flow control --------------------------------------------------------------------------
 
@@ -205,7 +220,7 @@ class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
 
     def _flow_call(self, name):
         try:
-            getattr(self._protocol, name)()
+            _run_in_context(self._context, getattr(self._protocol, name))
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
@@ -247,7 +262,7 @@ class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
             if n == len(data):
                 return
             data = memoryview(data)[n:]
-            self._loop._add_writer(self._fileno, self._write_ready)
+            self._watch(self._loop._add_writer, self._write_ready)
         self._buffer += data
         self._maybe_pause_protocol()
 
@@ -282,7 +297,7 @@ class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
         self._closing = True
         if not self._buffer:
             self._loop._remove_reader(self._fileno)
-            self._loop.call_soon(self._call_connection_lost, None)
+            self._call_soon(self._call_connection_lost, None)
 
     def close(self):
         if self._pipe is not None and not self._closing:
@@ -297,7 +312,7 @@ class WritePipeTransport(_PipeTransportBase, asyncio.WriteTransport):
             self._loop._remove_writer(self._fileno)
         self._buffer.clear()
         self._loop._remove_reader(self._fileno)
-        self._loop.call_soon(self._call_connection_lost, exc)
+        self._call_soon(self._call_connection_lost, exc)
 
 
 def _set_result_unless_cancelled(fut, result):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import errno
 import os
 import socket
@@ -27,10 +28,15 @@ _RESOURCE_ERRNOS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 class ServerBase(asyncio.AbstractServer):
     """What every nixloop server shares: connection accounting and the asyncio.Server API
     (Python 3.12+ semantics: wait_closed() waits for every connection to end). Subclasses
-    provide _start_serving(), _stop_listening() and _socket_objects()."""
+    provide _start_serving(), _stop_listening() and _socket_objects().
+
+    contextvars: the server keeps the context of the code that made it (create_server's caller);
+    each connection gets a copy of it (_connection_context) in which the protocol factory and
+    every callback of its transport run, so that what one connection sets stays its own."""
 
     def __init__(self, loop, protocol_factory, backlog):
         self._loop = loop
+        self._context = contextvars.copy_context()
         self._protocol_factory = protocol_factory
         self._backlog = backlog
         self._serving = False
@@ -64,6 +70,9 @@ class ServerBase(asyncio.AbstractServer):
         for waiter in waiters or ():
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _connection_context(self):
+        return self._context.copy()
 
     def _start_serving(self):
         raise NotImplementedError
@@ -221,14 +230,16 @@ class Server(ServerBase):
         if client is None:          # none waits (or accepting is paused: handles/accept.pyx)
             return
         try:
-            protocol = self._protocol_factory()
+            ctx = self._connection_context()
+            protocol = ctx.run(self._protocol_factory)
             if not is_unix:
                 client.set_nodelay(True)
             if self._tls is None:
-                _new_stream_transport(loop, client, protocol, self, None, is_unix)
+                _new_stream_transport(loop, client, protocol, self, None, is_unix, None, ctx)
             else:
                 accepted_with_tls(
-                    loop, lambda p: _new_stream_transport(loop, client, p, self, None, is_unix),
+                    loop, lambda p: _new_stream_transport(loop, client, p, self, None, is_unix,
+                                                          None, ctx),
                     protocol, *self._tls)
         except (SystemExit, KeyboardInterrupt):
             client.close()

@@ -2,6 +2,7 @@
 getaddrinfo/getnameinfo. Semantics follow asyncio's selector loop."""
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import socket
@@ -178,6 +179,30 @@ class SocketsMixin:
         for poll in list(self.__dict__.get('_polls', {}).values()):
             poll.close()
         self.__dict__.get('_polls', {}).clear()
+        # the loop closes under pending sock_* calls: their sockets are let go (see _sock_hold)
+        held = self.__dict__.pop('_held_socks', {})
+        for sock in held.values():
+            sock._decref_socketios()
+
+    # -- sockets closed under a pending sock_* call ---------------------------------------------
+    # Closing a socket while a sock_* call waits on it (issue 14): stdlib asyncio's call then
+    # never completes (the fd is closed under its selector registration); uvloop's completes.
+    # nixloop does as uvloop: while a call waits, it holds a reference on the socket object
+    # (socket._io_refs, the counter that socket.makefile() uses), so that sock.close() only marks
+    # it closed; the call goes on to its normal outcome, and the fd is closed when it is done
+    # (completed, failed or cancelled) or when the loop closes.
+
+    def _sock_hold(self, sock, fut):
+        if type(getattr(sock, '_io_refs', None)) is not int:
+            return          # not a socket.socket (a stand-in such as a mock): nothing to hold
+        sock._io_refs += 1
+        self.__dict__.setdefault('_held_socks', {})[fut] = sock
+        fut.add_done_callback(self._sock_unhold)
+
+    def _sock_unhold(self, fut):
+        sock = self.__dict__.get('_held_socks', {}).pop(fut, None)
+        if sock is not None:
+            sock._decref_socketios()     # closes it if close() was called meanwhile
 
     # -- sock_* ---------------------------------------------------------------------------------
 
@@ -222,6 +247,7 @@ class SocketsMixin:
             handle = self._add_reader(fd, on_ready)
             done = self._sock_read_done
         fut.add_done_callback(functools.partial(done, fd, handle=handle))
+        self._sock_hold(sock, fut)      # after: the fd is unwatched before it may close
         try:
             return await fut
         finally:
@@ -313,7 +339,17 @@ class SocketsMixin:
             return await self.run_in_executor(None, socket.getaddrinfo, host, port, family,
                                               type, proto, flags)
         fut = self.create_future()
-        _start_getaddrinfo(self, fut, host, port, family, type, proto, flags)
+        try:
+            _start_getaddrinfo(self, fut, host, port, family, type, proto, flags)
+        except OSError as exc:
+            # (exc.__class__: `type` is an argument here)
+            if exc.__class__ is not OSError or exc.errno != errno.EINVAL:
+                raise
+            # libuv refuses at once what the C library answers itself (neither host nor port,
+            # an empty host, a host name of more than 256 bytes): the socket module gives its
+            # own answer (socket.gaierror, as asyncio and uvloop raise).
+            return await self.run_in_executor(None, socket.getaddrinfo, host, port, family,
+                                              type, proto, flags)
         return await fut
 
     async def getnameinfo(self, sockaddr, flags=0):

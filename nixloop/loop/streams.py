@@ -28,6 +28,8 @@ except ImportError:   # pragma: no cover
 __all__ = ['StreamsMixin']
 
 _HAS_IPV6 = hasattr(socket, 'AF_INET6')
+# asyncio removes a Unix server's socket file on close from 3.13 (its cleanup_socket argument)
+_CLEANUP_SOCKET = sys.version_info >= (3, 13)
 
 
 async def wait_connected(transport, waiter):
@@ -53,6 +55,13 @@ def _interleave_addrinfos(addrinfos, first_address_family_count=1):
     for group in itertools.zip_longest(*families):
         result.extend(a for a in group if a is not None)
     return result
+
+
+def _check_backlog(backlog):
+    """backlog must be an integer (socket.listen()'s TypeError for 1.1 or '1'), checked before
+    any socket is made."""
+    if not isinstance(backlog, int):
+        raise TypeError(f'backlog must be an integer, not {type(backlog).__name__}')
 
 
 def _set_reuseport(sock):
@@ -102,6 +111,9 @@ class StreamsMixin:
             stream.on_close = sock.close   # the transport owns the caller's socket from now on
         transport = _new_stream_transport(self, stream, protocol, server, waiter, is_unix, extra)
         self._register_transport(transport, fd)
+        if not own_sock:
+            # the caller's socket object keeps its own fd: add_reader() & co. refuse both
+            self._register_transport(transport, sock.fileno())
         return transport
 
     async def _create_connection_transport(self, sock, protocol_factory, own_sock=True,
@@ -118,7 +130,14 @@ class StreamsMixin:
             ssl_protocol = new_ssl_protocol(self, protocol, tls[0], waiter, *tls[1:])
             self._make_stream_transport(sock, ssl_protocol, None, own_sock=own_sock)
             transport = ssl_protocol._app_transport
-        await wait_connected(transport, waiter)
+        try:
+            await wait_connected(transport, waiter)
+        except BaseException:
+            if not own_sock:
+                # The caller's socket object is closed at once (its fd too; the transport's
+                # duplicate goes with the transport), as asyncio and uvloop leave it.
+                sock.close()
+            raise
         return transport, protocol
 
     # -- create_connection ----------------------------------------------------------------------
@@ -288,6 +307,7 @@ class StreamsMixin:
                             ssl_shutdown_timeout=None, start_serving=True):
         """A TCP server on host(s)/port or on a bound socket; returns a Server."""
         check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout, server=True)
+        _check_backlog(backlog)
         if host is not None or port is not None:
             if sock is not None:
                 raise ValueError('host/port and sock can not be specified at the same time')
@@ -365,10 +385,12 @@ class StreamsMixin:
     async def create_unix_server(self, protocol_factory, path=None, *, sock=None, backlog=100,
                                  ssl=None, ssl_handshake_timeout=None,
                                  ssl_shutdown_timeout=None, start_serving=True,
-                                 cleanup_socket=True):
+                                 cleanup_socket=_CLEANUP_SOCKET):
         """A Unix stream socket server; a stale socket file at `path` is replaced, and the file
-        is removed again when the server closes (cleanup_socket, as Python 3.13 does)."""
+        is removed again when the server closes if cleanup_socket: by default on Python 3.13+,
+        whose asyncio does it, not before (the running Python's asyncio is followed)."""
         check_tls_args(ssl, None, ssl_handshake_timeout, ssl_shutdown_timeout, server=True)
+        _check_backlog(backlog)
         if path is not None:
             if sock is not None:
                 raise ValueError('path and sock can not be specified at the same time')

@@ -18,6 +18,7 @@ bytes command.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import subprocess
 import sys
@@ -45,7 +46,19 @@ def _installed_child_watcher():
 
 
 class SubprocessTransport(base_subprocess.BaseSubprocessTransport):
-    """asyncio.SubprocessTransport of a nixloop loop."""
+    """asyncio.SubprocessTransport of a nixloop loop. Its protocol's callbacks run in the context
+    current when it was made (uvloop's rule), also those that a child exit seen by a waiting
+    thread or a write_eof() from elsewhere trigger."""
+
+    def __init__(self, *args, **kwargs):
+        self._context = contextvars.copy_context()
+        super().__init__(*args, **kwargs)
+
+    def _call(self, cb, *data):
+        if self._pending_calls is not None:
+            self._pending_calls.append((cb, data))
+        else:
+            self._loop.call_soon(cb, *data, context=self._context)
 
     def _start(self, args, shell, stdin, stdout, stderr, bufsize, **kwargs):
         self._proc = subprocess.Popen(args, shell=shell, stdin=stdin, stdout=stdout,

@@ -12,6 +12,11 @@ stream transport and the application's protocol, as asyncio's selector loop does
 * ``loop.start_tls(transport, protocol, sslcontext, ...)``: upgrades an open stream transport
   in place (reading paused while the protocols are swapped).
 
+contextvars: the application protocol's callbacks run in the stream transport's context (see
+transports/base.pyx), also those that SSLProtocol (3.11+) calls or schedules from an application
+call made elsewhere: pause_writing/resume_writing from the TLS transport's write(), the reads that
+resume_reading() schedules (_SSLProtocol below).
+
 ``ssl_handshake_timeout`` and ``ssl_shutdown_timeout`` are SSLProtocol's (the latter from Python
 3.11; on 3.10 it is accepted and has no effect, as 3.10's SSLProtocol has no shutdown timeout).
 TLS runs in Python here, as on asyncio: nixloop's speed-up is the transport underneath.
@@ -22,6 +27,8 @@ import inspect
 
 from asyncio import sslproto
 from asyncio.log import logger
+
+from .._core._loop import _run_in_context
 
 try:
     import ssl as _ssl
@@ -53,6 +60,30 @@ def _is_context(obj):
     return _ssl is not None and isinstance(obj, _ssl.SSLContext)
 
 
+class _SSLProtocol(sslproto.SSLProtocol):
+    """asyncio's SSLProtocol, which runs what an application call triggers in the context of the
+    stream transport under it (nixloop's transports have one: `_context`)."""
+
+    _nl_context = None
+
+    def connection_made(self, transport):
+        self._nl_context = getattr(transport, '_context', None)
+        super().connection_made(transport)
+
+    if hasattr(sslproto.SSLProtocol, '_control_app_writing'):     # Python 3.11+
+        def _control_app_writing(self, *args):
+            ctx = self._nl_context
+            if ctx is None:
+                return super()._control_app_writing(*args)
+            return _run_in_context(ctx, super()._control_app_writing, *args)
+
+        def _resume_reading(self, *args):
+            ctx = self._nl_context
+            if ctx is None:
+                return super()._resume_reading(*args)
+            return _run_in_context(ctx, super()._resume_reading, *args)
+
+
 def new_ssl_protocol(loop, app_protocol, ssl, waiter, server_side, server_hostname,
                      handshake_timeout, shutdown_timeout, call_connection_made=True):
     """An SSLProtocol for `app_protocol` (ssl: an SSLContext, or True for the default one)."""
@@ -60,7 +91,7 @@ def new_ssl_protocol(loop, app_protocol, ssl, waiter, server_side, server_hostna
               'call_connection_made': call_connection_made}
     if _HAS_SHUTDOWN_TIMEOUT:
         kwargs['ssl_shutdown_timeout'] = shutdown_timeout
-    return sslproto.SSLProtocol(loop, app_protocol, None if isinstance(ssl, bool) else ssl,
+    return _SSLProtocol(loop, app_protocol, None if isinstance(ssl, bool) else ssl,
                                 waiter, server_side, server_hostname, **kwargs)
 
 
@@ -108,8 +139,10 @@ class TLSMixin:
         # data reaches it before.
         transport.pause_reading()
         transport.set_protocol(ssl_protocol)
-        made = self.call_soon(ssl_protocol.connection_made, transport)
-        resume = self.call_soon(transport.resume_reading)
+        # in the transport's context, where its reads deliver (nixloop's transports have one)
+        ctx = getattr(transport, '_context', None)
+        made = self.call_soon(ssl_protocol.connection_made, transport, context=ctx)
+        resume = self.call_soon(transport.resume_reading, context=ctx)
         try:
             await waiter
         except BaseException:

@@ -154,6 +154,9 @@ async def create_udp_endpoint(loop, protocol_factory, local_addr=None, remote_ad
     protocol = protocol_factory()
     waiter = loop.create_future()
     transport = _core.UDPTransport.new(loop, handle, protocol, r_addr, extra)
+    # add_reader() & co. refuse the fds of a transport (the socket's and the handle's)
+    loop._register_transport(transport, sock.fileno())
+    loop._register_transport(transport, handle.fd)
     transport._start(waiter)
     await wait_connected(transport, waiter)
     return transport, protocol

@@ -121,8 +121,9 @@ class SeqpacketServer(ServerBase):
                 return
             handle, _peer = pair
             try:
-                protocol = self._protocol_factory()
-                transport = SeqpacketTransport.new(self._loop, handle, protocol, self)
+                ctx = self._connection_context()
+                protocol = ctx.run(self._protocol_factory)
+                transport = SeqpacketTransport.new(self._loop, handle, protocol, self, None, ctx)
                 transport._start()
             except (SystemExit, KeyboardInterrupt):
                 handle.close()
@@ -246,11 +247,12 @@ async def create_unix_datagram_endpoint(loop, protocol_factory, local_addr=None,
             raise ValueError(f'A UNIX Domain Datagram Socket was expected, got {sock!r}')
         handle = _core.from_dup(_core.DgramHandle.from_fd, loop, sock.fileno())
         handle.on_close = sock.close
-        address = None
+        # A connected socket sends to its peer when sendto() has no address, also when that
+        # peer has no name (a socketpair: getpeername() gives ''), as on uvloop.
         try:
-            address = sock.getpeername() or None
+            address = sock.getpeername()
         except OSError:
-            pass
+            address = None
     else:
         handle = _core.DgramHandle.create(loop)
         address = None

@@ -146,14 +146,30 @@ _IPV6 = re.compile(
     r")(?:%[0-9a-zA-Z\-.:]{1,})?$")
 
 
+def _ip_text(input: Any) -> str:
+    """What Node's isIP functions test: the string form of the input (``${input}``): an object
+    with a string form that is an address is one; a Buffer is its text."""
+    if isinstance(input, str):
+        return input
+    if input is None or input is UNDEFINED:
+        return ""
+    if isinstance(input, (bytes, bytearray, memoryview)):
+        return bytes(input).decode("utf-8", "replace")
+    try:
+        return str(input)
+    except Exception:       # a string form that raises: no address
+        return ""
+
+
 def isIPv4(input: Any) -> bool:
-    """True if ``input`` is a dotted-quad IPv4 address (Node's ``net.isIPv4``)."""
-    return isinstance(input, str) and bool(_IPV4.match(input))
+    """True if ``input`` (its string form) is a dotted-quad IPv4 address (``net.isIPv4``)."""
+    return bool(_IPV4.match(_ip_text(input)))
 
 
 def isIPv6(input: Any) -> bool:
-    """True if ``input`` is an IPv6 address, optionally with a zone (``net.isIPv6``)."""
-    return isinstance(input, str) and bool(_IPV6.match(input))
+    """True if ``input`` (its string form) is an IPv6 address, optionally with a zone
+    (``net.isIPv6``)."""
+    return bool(_IPV6.match(_ip_text(input)))
 
 
 def isIP(input: Any) -> int:

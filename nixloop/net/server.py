@@ -13,6 +13,7 @@ fds=[server])``) which serves the same address with ``listen({'fd': fd})``.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import socket as _socket
 import warnings
@@ -52,6 +53,7 @@ class Server(EventEmitter):
     """
 
     _next_tick = _nc.next_tick_method
+    _context = None       # listen()'s contextvars.Context
 
     def __init__(self, options: Any = None, connectionListener: Callable | None = None) -> None:
         super().__init__()
@@ -105,6 +107,9 @@ class Server(EventEmitter):
             options, cb = normalize_args(args)
         if self._handle is not None:
             raise ERR_SERVER_ALREADY_LISTEN()
+        # contextvars: the listening handle's events run in listen()'s context; each accepted
+        # connection gets its own copy of it (see _accept).
+        self._context = contextvars.copy_context()
         if cb is not None:
             self.once("listening", cb)
         backlog_from_args = (_nc.to_number(args[1]) if len(args) > 1 and args[1] else False) or (
@@ -295,6 +300,7 @@ class Server(EventEmitter):
     def _setup_listen_handle(self, address, port, backlog) -> None:
         h = self._handle
         h.on_connection = self._on_connection
+        h.context = self._context
         try:
             h.listen(_backlog(backlog))
         except OSError as exc:
@@ -363,6 +369,8 @@ class Server(EventEmitter):
                 self.emit("drop")
             client.close()
             return
+        ctx = self._context if self._context is not None else contextvars.copy_context()
+        client.context = ctx.copy()
         sock = Socket({"handle": client, "allowHalfOpen": self.allowHalfOpen,
                        "pauseOnCreate": self.pauseOnConnect,
                        "highWaterMark": self.highWaterMark})
@@ -377,7 +385,8 @@ class Server(EventEmitter):
         self._connections += 1
         sock.server = self
         sock._server = self
-        self.emit("connection", sock)
+        # in a copy of the server's context: what a listener sets stays out of the next one's
+        ctx.copy().run(self.emit, "connection", sock)
 
     def getConnections(self, cb: Callable) -> "Server":
         """``cb(None, count)`` on the next tick; once sockets were sent to other processes,

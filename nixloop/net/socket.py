@@ -16,6 +16,7 @@ asyncio machinery and no copy in between.
 from __future__ import annotations
 
 import collections
+import contextvars
 import math
 from collections.abc import Mapping
 from typing import Any, Callable
@@ -104,6 +105,9 @@ class Socket(WritableSide, SocketCore):
     server = None
     _server = None
     _onread_buf = None
+    _context = None       # the contextvars.Context of its handle's events (see _attach)
+    _closed_before_connection = False   # destroyed while connecting, with writes queued
+    _bytes_before_connection = 0
 
     def __init__(self, options: Any = None) -> None:
         super().__init__()
@@ -179,6 +183,16 @@ class Socket(WritableSide, SocketCore):
     # -- handle wiring ---------------------------------------------------------------------
 
     def _attach(self, handle) -> None:
+        # contextvars: the handle's events (and so the listeners they emit) run in the context
+        # of connect() (set there), of the server for an accepted socket (set on the handle by
+        # the server, a copy per connection), else of the code that made the socket.
+        ctx = self._context
+        if ctx is None:
+            ctx = handle.context
+            if ctx is None:
+                ctx = contextvars.copy_context()
+            self._context = ctx
+        handle.context = ctx
         self._handle = handle
         self._sockname = None
         handle.on_read = self._on_read
@@ -284,6 +298,12 @@ class Socket(WritableSide, SocketCore):
         self.destroyed = True
         self._wfast = False
         if self._pending or self._end_cbs:
+            if self.connecting:
+                # Node: writes (and end()) queued while connecting fail with
+                # ERR_SOCKET_CLOSED_BEFORE_CONNECTION, whatever destroy() was given; the first
+                # one stays counted in bytesWritten (it was handed to the handle's write path).
+                self._closed_before_connection = True
+                self._bytes_before_connection = len(self._pending[0][0]) if self._pending else 0
             self._next_tick(self._error_buffer)
         self.connecting = False
         if self._attempts is not None:
@@ -372,6 +392,9 @@ class Socket(WritableSide, SocketCore):
             return self
         if self.destroyed:
             self._reinit()
+        self._context = contextvars.copy_context()
+        if self._handle is not None:
+            self._handle.context = self._context
         pipe = bool(path)
         if self._handle is None:
             self._attach(PipeHandle.create(self._loop) if pipe else TCPHandle.create(self._loop))
@@ -396,7 +419,11 @@ class Socket(WritableSide, SocketCore):
         return self
 
     def _reinit(self) -> None:
+        # a socket connected again starts afresh, its byte counters included (Node: a new handle)
         self.destroyed = False
+        self._bytes_read = self._bytes_dispatched = 0
+        self._closed_before_connection = False
+        self._bytes_before_connection = 0
         self._errored = None
         self._error_emitted = self._close_emitted = False
         self._r_ended = self._end_emitted = self._ending = self._finished = False
@@ -727,11 +754,17 @@ class Socket(WritableSide, SocketCore):
 
     @property
     def bytesWritten(self) -> int:
-        return self._bytes_dispatched + sum(len(d) for d, _ in self._pending)
+        return (self._bytes_dispatched + self._bytes_before_connection
+                + sum(len(d) for d, _ in self._pending))
 
     @property
     def pending(self) -> bool:
         return self._handle is None or self.connecting
+
+    @property
+    def _connecting(self) -> bool:
+        """Node's legacy (undocumented, still used) name of ``connecting``."""
+        return self.connecting
 
     @property
     def readyState(self) -> str:

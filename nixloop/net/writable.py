@@ -12,7 +12,8 @@ import errno as _errno
 from typing import Any, Callable
 
 from . import common as _nc
-from ..errors import (ERR_INVALID_ARG_TYPE, ERR_SOCKET_CLOSED, ERR_STREAM_ALREADY_FINISHED,
+from ..errors import (ERR_INVALID_ARG_TYPE, ERR_SOCKET_CLOSED, ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
+                     ERR_STREAM_ALREADY_FINISHED,
                      ERR_STREAM_DESTROYED, ERR_STREAM_NULL_VALUES, ERR_STREAM_WRITE_AFTER_END,
                      node_error, system_error)
 from .readable import ReadableSide
@@ -137,6 +138,8 @@ class WritableSide(ReadableSide):
     def _error_buffer(self) -> None:
         pending, self._pending = self._pending, []
         err = self._errored
+        if self._closed_before_connection:
+            err = ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
         for data, cb in pending:
             self._wlen -= len(data)
             if cb is not None:

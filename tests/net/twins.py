@@ -833,10 +833,79 @@ def onread(log, env):
     return main
 
 
+def reconnect(log, env):
+    def main():
+        def onconn(s):
+            s.on("data", lambda d: s.write(d))
+            s.on("end", lambda: s.end())
+
+        srv = net.createServer(onconn)
+
+        def listening():
+            port = srv.address()["port"]
+            c = net.Socket()
+            log("new", c._connecting, c.connecting)
+            state = {"round": 0}
+
+            def connected():
+                log("connect", state["round"], c._connecting, c.bytesWritten, c.bytesRead)
+                c.write("abcdef" if state["round"] == 0 else "ghijkl")
+
+            c.connect(port, "127.0.0.1", connected)
+            log("connecting", c._connecting, c.connecting)
+            c.on("data", lambda d: (log("data", state["round"], d, c.bytesRead, c.bytesWritten),
+                                    c.end()))
+
+            def closed(h):
+                log("close", state["round"], h, c.bytesRead, c.bytesWritten)
+                state["round"] += 1
+                if state["round"] == 1:
+                    c.connect(port, "127.0.0.1", connected)
+                else:
+                    srv.close()
+            c.on("close", closed)
+
+        srv.listen(0, "127.0.0.1", listening)
+    return main
+
+
+def destroyed_before_connect(log, env):
+    def main():
+        srv = net.createServer()
+
+        def listening():
+            c = net.connect(srv.address()["port"], "127.0.0.1")
+            log("write", c.write("pending", lambda err: log("write cb", err and err.code,
+                                                            err and err.message)))
+            c.on("error", lambda e: log("error", e.code))
+            c.on("close", lambda h: (log("close", h, c.bytesWritten), srv.close()))
+            c.destroy()
+            log("destroyed", c.destroyed, c.connecting)
+
+        srv.listen(0, "127.0.0.1", listening)
+    return main
+
+
+def is_ip_coercion(log, env):
+    class Str:
+        def __init__(self, text):
+            self.text = text
+
+        def __str__(self):
+            return self.text
+
+    def main():
+        values = [("v4 object", Str("127.0.0.1")), ("v6 object", Str("::1")), ("number", 42),
+                  ("plain object", {}), ("undefined", U), ("null", None)]
+        for name, v in values:
+            log(name, net.isIP(v), net.isIPv4(v), net.isIPv6(v))
+    return main
+
+
 TWINS = {f.__name__: f for f in (
     echo, half_open_server, half_open_client, listen_twice, eaddrinuse, bad_ports, close_live,
     max_connections, get_connections, unref_server, socket_timeout, backpressure, destroy_error,
     econnrefused, pipe_server, pipe_errors, listen_fd, write_after_end, reset_and_destroy,
     close_not_running, end_order, readable_read, abort_signal, pause_on_connect, lookup, cork,
     destroy_soon, addresses, ipv6_only, encoding, auto_select_family,
-    onread)}
+    onread, reconnect, destroyed_before_connect, is_ip_coercion)}

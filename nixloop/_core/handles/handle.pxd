@@ -3,6 +3,7 @@ cdef class UVHandle:
     cdef BaseLoop _loop
     cdef bint _closing
     cdef bint _self_ref
+    cdef public object context        # contextvars.Context its callbacks run in (None: the loop's)
     cdef object __weakref__
 
     cdef int _alloc(self, BaseLoop loop, size_t size) except -1

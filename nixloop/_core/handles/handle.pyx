@@ -6,6 +6,10 @@
 #   * an object collected while its handle is open (never started) closes it with a
 #     ResourceWarning; libuv frees the struct later without touching Python;
 #   * closing is idempotent; operations on a closed handle raise.
+# `context` (a contextvars.Context, or None) is entered around every libuv callback of the handle
+# (reads, writes, connects, accepts, polls, close), so that the consumer's callbacks run in it:
+# a transport's is the context it was made in (asyncio's rule for protocol callbacks), a Node
+# facade socket's the one of its connect()/listen() (Node's async context of the resource).
 # Included into _loop.pyx.
 
 
@@ -35,6 +39,8 @@ cdef void _cb_handle_closed(uv.uv_handle_t* h) noexcept nogil:
 
 cdef void _handle_closed(uv.uv_handle_t* h) noexcept:
     cdef UVHandle obj = <UVHandle>h.data
+    cdef object ctx = obj.context
+    cdef int entered = nl_context_enter_io(ctx)
     h.data = NULL
     obj._handle = NULL
     PyMem_RawFree(h)
@@ -42,6 +48,9 @@ cdef void _handle_closed(uv.uv_handle_t* h) noexcept:
         obj._on_closed()
     except BaseException as exc:
         obj._report_error('close callback', exc)
+    if entered:
+        nl_context_exit(ctx)
+    obj.context = None
     if obj._self_ref:
         obj._self_ref = 0
         Py_DECREF(obj)

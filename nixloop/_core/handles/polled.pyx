@@ -90,7 +90,17 @@ cdef object _unix_name_str(const sys_.sockaddr_un* sa, sys_.socklen_t salen):
 cdef void _cb_unix_poll(uv.uv_poll_t* h, int status, int events) noexcept nogil:
     nl_gil_acquire()
     with gil:
-        (<PolledSocketHandle>h.data)._on_poll(status, events)
+        _polled_poll(<PolledSocketHandle>h.data, status, events)
+
+
+cdef void _polled_poll(PolledSocketHandle p, int status, int events) noexcept:
+    cdef object ctx = p.context
+    cdef int entered = nl_context_enter_io(ctx)
+    try:
+        p._on_poll(status, events)
+    finally:
+        if entered:
+            nl_context_exit(ctx)
 
 
 cdef int _set_nonblock_cloexec(int fd) except -1:
@@ -638,7 +648,7 @@ cdef class PolledSocketHandle(UVHandle):
                     # Writable by poll but still refused (a datagram receiver's queue is full:
                     # the sender's poll does not see it): retry from a timer, never spin.
                     self._retry_armed = 1
-                    self._loop.call_later(self._retry_delay, self._retry)
+                    self._loop.call_later(self._retry_delay, self._retry, context=self.context)
                     if self._retry_delay < 0.05:
                         self._retry_delay *= 2
                 break
@@ -820,13 +830,13 @@ cdef class PolledSocketHandle(UVHandle):
         path = self._connect_name.decode('utf-8', 'surrogateescape')
         if r == 0 or err == 106:      # EISCONN
             # Connected at once: report it from the next iteration, never from inside connect().
-            self._loop._call_soon(self._connect_done_cb, (None,), None)
+            self._loop._call_soon(self._connect_done_cb, (None,), self.context)
             return
         if err == sys_.EAGAIN or err == sys_.EWOULDBLOCK:
             # The listener's backlog is full: a Unix socket does not become writable when it
             # frees up, so try again from a timer (backing off up to 50 ms).
             self._retry_armed = 1
-            self._loop.call_later(self._retry_delay, self._retry)
+            self._loop.call_later(self._retry_delay, self._retry, context=self.context)
             if self._retry_delay < 0.05:
                 self._retry_delay *= 2
             self._update()

@@ -22,6 +22,11 @@ cdef extern from "Python.h":
     void PyObject_GC_Track(object o)
     void PyObject_GC_UnTrack(object o)
 
+cdef extern from "includes/compat.h":
+    int nl_context_enter(object ctx) noexcept
+    int nl_context_enter_io(object ctx) noexcept
+    void nl_context_exit(object ctx) noexcept
+
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.
     int list_del_slice "PyList_SetSlice" (object lst, Py_ssize_t low, Py_ssize_t high,

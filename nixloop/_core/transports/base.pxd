@@ -2,8 +2,9 @@ cdef class TransportBase:
     cdef BaseLoop _loop
     cdef object _protocol
     cdef object _server
+    cdef readonly object _context     # every protocol callback runs in it (see base.pyx)
     cdef readonly dict _extra         # readable: shadows asyncio.BaseTransport._extra (asyncio_bases.pyx)
-    cdef bint _closing
+    cdef readonly bint _closing       # (readable: asyncio's selector transports have it)
     cdef readonly bint _protocol_paused   # (readable: asyncio's sendfile fallback asks)
     cdef bint _eof                    # write_eof() called
     cdef bint _paused_reading

@@ -7,6 +7,25 @@
 # exception handler, then _close_now). Subclasses say how many bytes are queued
 # (_queued_bytes), how to stop and start reading (_reading: only called to start once
 # connection_made has run) and how to close at once (_close_now). Included into _loop.pyx.
+#
+# contextvars: every protocol callback runs in _context, the context current when the transport
+# was made (a server's connection: a copy of create_server's caller's context, made per
+# connection, in which the protocol factory ran too), as asyncio and uvloop do for the callbacks
+# that come from I/O. The handle enters it around its libuv callbacks (handle.context); the
+# callbacks scheduled here carry it; pause_writing/resume_writing, which a write() or a drain
+# calls, enter it too, so that a protocol sees one context for its whole life (uvloop's
+# behaviour; stdlib runs those and a close()'s connection_lost in the caller's context).
+
+
+def _run_in_context(ctx, fn, *args):
+    """fn(*args) in the contextvars.Context `ctx` (entered unless it is current already, which
+    Context.run refuses): for the transports written in Python (pipes)."""
+    cdef int entered = nl_context_enter(ctx)
+    try:
+        return fn(*args)
+    finally:
+        if entered:
+            nl_context_exit(ctx)
 
 import sys as _sys_for_limits
 cdef object _WATER_MAX = _sys_for_limits.maxsize      # PY_SSIZE_T_MAX
@@ -30,6 +49,8 @@ cdef class TransportBase:
 
     cdef _flow_callback(self, str name):
         # protocol.pause_writing() / resume_writing(): an error goes to the loop's handler
+        cdef object ctx = self._context
+        cdef int entered = nl_context_enter(ctx)
         try:
             getattr(self._protocol, name)()
         except (KeyboardInterrupt, SystemExit):
@@ -38,6 +59,9 @@ cdef class TransportBase:
             self._loop.call_exception_handler({
                 'message': f'protocol.{name}() failed',
                 'exception': exc, 'transport': self, 'protocol': self._protocol})
+        finally:
+            if entered:
+                nl_context_exit(ctx)
 
     def set_write_buffer_limits(self, high=None, low=None):
         if high is None:
@@ -61,14 +85,24 @@ cdef class TransportBase:
 
     def _start(self, waiter=None):
         """Schedule connection_made, then start reading (and resolve `waiter`)."""
-        self._loop._call_soon(self._connection_made, (waiter,), None)
+        self._loop._call_soon(self._connection_made, (waiter,), self._context)
 
     def _connection_made(self, waiter):
+        # An exception from connection_made() goes to the loop's exception handler and the
+        # transport carries on (reading starts, the waiter gets its result): asyncio runs
+        # connection_made as a plain callback, and uvloop does the same.
         try:
             if self._closing:
                 return
             self._protocol_connected = 1
-            self._protocol.connection_made(self)
+            try:
+                self._protocol.connection_made(self)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                self._loop.call_exception_handler({
+                    'message': 'Exception in protocol.connection_made()',
+                    'exception': exc, 'transport': self, 'protocol': self._protocol})
             if not self._closing and not self._paused_reading:
                 self._reading(1)
         except (KeyboardInterrupt, SystemExit):
@@ -77,7 +111,7 @@ cdef class TransportBase:
             if waiter is not None and not waiter.done():
                 waiter.set_exception(exc)
                 waiter = None
-            self._fatal_error(exc, 'Fatal error: protocol.connection_made() call failed.')
+            self._fatal_error(exc, 'Fatal error: could not start reading.')
         finally:
             if waiter is not None and not waiter.cancelled() and not waiter.done():
                 waiter.set_result(None)
@@ -105,6 +139,11 @@ cdef class TransportBase:
 
     def is_reading(self):
         return not self._paused_reading and not self._closing
+
+    @property
+    def _paused(self):
+        # asyncio's selector transports' (and uvloop's) name for it, which tests read
+        return bool(self._paused_reading)
 
     cdef _eof_received(self):
         """The peer shut its side down: protocol.eof_received() (optional on a protocol),

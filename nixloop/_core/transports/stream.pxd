@@ -11,7 +11,7 @@ cdef class StreamTransport(TransportBase):
 
     @staticmethod
     cdef StreamTransport new(BaseLoop loop, UVStream stream, object protocol, object server,
-                             bint is_unix)
+                             bint is_unix, object context)
     cdef _set_protocol(self, protocol)
     cdef _on_data(self, object data)
     cdef object _get_buffer(self, size_t hint)

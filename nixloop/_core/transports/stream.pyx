@@ -21,9 +21,11 @@ cdef class StreamTransport(TransportBase):
 
     @staticmethod
     cdef StreamTransport new(BaseLoop loop, UVStream stream, object protocol, object server,
-                             bint is_unix):
+                             bint is_unix, object context):
         cdef StreamTransport t = StreamTransport.__new__(StreamTransport)
         t._loop = loop
+        t._context = PyContext_CopyCurrent() if context is None else context
+        stream.context = t._context
         t._stream = stream
         t._server = server
         t._is_unix = is_unix
@@ -90,7 +92,7 @@ cdef class StreamTransport(TransportBase):
         self._maybe_resume_protocol()
         if self._stream._write_reqs == 0 and self._closing and not self._conn_lost:
             self._conn_lost += 1
-            self._loop._call_soon(self._call_connection_lost, (None,), None)
+            self._loop._call_soon(self._call_connection_lost, (None,), self._context)
 
     cdef _on_shutdown(self, int status):
         pass
@@ -179,7 +181,7 @@ cdef class StreamTransport(TransportBase):
         self._stream._read_stop()
         if self._stream._write_reqs == 0:
             self._conn_lost += 1
-            self._loop._call_soon(self._call_connection_lost, (None,), None)
+            self._loop._call_soon(self._call_connection_lost, (None,), self._context)
 
     cdef _close_now(self, exc):
         if self._conn_lost:
@@ -187,7 +189,7 @@ cdef class StreamTransport(TransportBase):
         self._closing = 1
         self._stream._read_stop()
         self._conn_lost += 1
-        self._loop._call_soon(self._call_connection_lost, (exc,), None)
+        self._loop._call_soon(self._call_connection_lost, (exc,), self._context)
 
     def _call_connection_lost(self, exc):
         try:
@@ -307,10 +309,11 @@ class _PseudoSocket:
 
 
 def _new_stream_transport(BaseLoop loop, UVStream stream, protocol, server=None, waiter=None,
-                          bint is_unix=False, extra=None):
+                          bint is_unix=False, extra=None, context=None):
     """Create the transport for `stream`, attach it to `server`, and schedule
-    connection_made (and the waiter's result)."""
-    cdef StreamTransport t = StreamTransport.new(loop, stream, protocol, server, is_unix)
+    connection_made (and the waiter's result). Its protocol callbacks run in `context` (default:
+    a copy of the current one)."""
+    cdef StreamTransport t = StreamTransport.new(loop, stream, protocol, server, is_unix, context)
     if extra:
         t._extra.update(extra)
     t._start(waiter)

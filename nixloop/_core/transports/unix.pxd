@@ -2,7 +2,8 @@ cdef class PolledTransportBase(TransportBase):
     cdef PolledSocketHandle _handle
     cdef bint _conn_lost
 
-    cdef _init(self, BaseLoop loop, PolledSocketHandle handle, protocol, server, extra)
+    cdef _init(self, BaseLoop loop, PolledSocketHandle handle, protocol, server, extra,
+               context=*)
     cdef _call_connection_lost(self, exc)
 
 

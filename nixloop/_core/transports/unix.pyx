@@ -24,9 +24,12 @@ cdef class PolledTransportBase(TransportBase):
     def __init__(self, *args):
         raise TypeError('transports are created by the loop')
 
-    cdef _init(self, BaseLoop loop, PolledSocketHandle handle, protocol, server, extra):
+    cdef _init(self, BaseLoop loop, PolledSocketHandle handle, protocol, server, extra,
+               context=None):
         self._loop = loop
         self._handle = handle
+        self._context = PyContext_CopyCurrent() if context is None else context
+        handle.context = self._context
         self._protocol = protocol
         self._server = server
         self._extra = dict(extra) if extra else {}
@@ -50,7 +53,7 @@ cdef class PolledTransportBase(TransportBase):
             return
         self._conn_lost = 1
         self._handle.close()
-        self._loop._call_soon(self._connection_lost, (exc,), None)
+        self._loop._call_soon(self._connection_lost, (exc,), self._context)
 
     def _connection_lost(self, exc):
         try:
@@ -93,9 +96,10 @@ cdef class SeqpacketTransport(PolledTransportBase):
     """An asyncio transport on a SeqpacketHandle: one write() is one message."""
 
     @staticmethod
-    def new(BaseLoop loop, SeqpacketHandle handle, protocol, server=None, extra=None):
+    def new(BaseLoop loop, SeqpacketHandle handle, protocol, server=None, extra=None,
+            context=None):
         cdef SeqpacketTransport t = SeqpacketTransport.__new__(SeqpacketTransport)
-        t._init(loop, handle, None, server, extra)
+        t._init(loop, handle, None, server, extra, context)
         t.set_protocol(protocol)
         handle.on_eof = t._on_eof
         handle.on_error = t._on_read_error

@@ -1,0 +1,75 @@
+"""Instructions per echo request of a benchmark server, counted by callgrind.
+
+    .venv/bin/python perf/callgrind_echo.py --loop nixloop --server protocol_echo --size 1024
+
+The server (perf/servers/<server>.py) runs under `valgrind --tool=callgrind`; the C load generator
+(perf/build/loadgen, `make -C perf/c loadgen`) makes one connection and sends N requests of SIZE
+bytes, one at a time, each echoed back. This is done for two counts N1 < N2; the difference of the
+server's total instruction counts divided by N2 - N1 is the cost of one request (start-up,
+connection set-up and shutdown cancel out). Counts are deterministic enough under callgrind to
+compare builds (a few instructions of noise per request); wall time under valgrind means nothing.
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+LOADGEN = os.path.join(HERE, 'build', 'loadgen')
+
+
+def total_instructions(out_file):
+    with open(out_file) as f:
+        for line in f:
+            m = re.match(r'(?:summary|totals):\s+(\d+)', line)
+            if m:
+                return int(m.group(1))
+    raise RuntimeError(f'no instruction total in {out_file}')
+
+
+def one_run(args, requests, tmp):
+    out = os.path.join(tmp, f'callgrind.{requests}.out')
+    server = subprocess.Popen(
+        ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}', sys.executable,
+         os.path.join(HERE, 'servers', args.server + '.py'), '--loop', args.loop,
+         '--tcp', '127.0.0.1:0'],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        line = server.stdout.readline().split()
+        if line[:2] != ['READY', 'tcp']:
+            raise RuntimeError(f'server did not start: {line}')
+        subprocess.run([LOADGEN, '--tcp', line[2], '--mode', 'echo', '-c', '1',
+                        '-s', str(args.size), '-w', '0', '-d', '600', '--timeout', '600',
+                        '--max-requests', str(requests)],
+                       check=True, stdout=subprocess.DEVNULL, timeout=900)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(120)
+    return total_instructions(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--loop', default='nixloop')
+    ap.add_argument('--server', default='protocol_echo')
+    ap.add_argument('--size', type=int, default=1024)
+    ap.add_argument('--requests', type=int, nargs=2, default=(2000, 6000), metavar=('N1', 'N2'))
+    args = ap.parse_args()
+    if not os.path.exists(LOADGEN):
+        subprocess.run(['make', '-s', '-C', os.path.join(HERE, 'c'), 'loadgen'], check=True)
+    n1, n2 = args.requests
+    with tempfile.TemporaryDirectory(prefix='cg-echo-') as tmp:
+        i1 = one_run(args, n1, tmp)
+        i2 = one_run(args, n2, tmp)
+    per = (i2 - i1) / (n2 - n1)
+    print(f'{args.server} on {args.loop}, {args.size}-byte requests: {per:,.0f} instructions '
+          f'per request ({n1}: {i1:,}; {n2}: {i2:,})')
+
+
+if __name__ == '__main__':
+    main()
