@@ -106,16 +106,10 @@ def _internal():
 
 
 def _pending():
-    """Real nixloop differences being fixed elsewhere: (test id, reason, versions)."""
-    return [
-        (P + 'test_unix_events.TestFunctional.test_add_reader_or_writer_transport_fd',
-         'pending (issue 14 item 3): add_reader/add_writer on an fd owned by a transport is '
-         'accepted; asyncio raises RuntimeError', ALL),
-        (UNS + 'test_create_unix_server_path_stream_bittype',
-         'pending (issue 14 item 6): create_unix_server(sock=...) unlinks the socket file on '
-         'close; asyncio before 3.13 leaves it, and this version of the test unlinks it itself '
-         'afterwards (3.12\'s test tolerates a missing file)', ((3, 10), (3, 11))),
-    ]
+    """Real nixloop differences being fixed elsewhere: (test id, reason, versions). Empty since
+    issue 14's items 3 and 6 landed (add_reader/add_writer on a transport's fd, the Unix socket
+    file kept on close before 3.13)."""
+    return []
 
 
 def allowed_failures(py):
