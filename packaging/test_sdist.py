@@ -101,6 +101,10 @@ def main(argv=None):
                         ignore=shutil.ignore_patterns('__pycache__', 'perf', 'packaging'))
         shutil.copy2(os.path.join(ROOT, 'pyproject.toml'), work)
         shutil.copytree(os.path.join(ROOT, 'examples'), os.path.join(work, 'examples'))
+        # tests/cluster drives the benchmark's cluster server (a self-contained script)
+        os.makedirs(os.path.join(work, 'perf', 'servers'))
+        shutil.copy2(os.path.join(ROOT, 'perf', 'servers', 'cluster_echo.py'),
+                     os.path.join(work, 'perf', 'servers'))
         env['NIXLOOP_TEST_INSTALLED'] = '1'
         r = subprocess.run([py, '-m', 'pytest', '-p', 'no:cacheprovider', 'tests/loop'],
                            cwd=work, env=env)

@@ -44,6 +44,10 @@ def test_one(wheel, python, pytest_args):
         # pytest's settings (asyncio fixture scope, warning filters) live in pyproject.toml.
         shutil.copy2(os.path.join(ROOT, 'pyproject.toml'), work)
         shutil.copytree(os.path.join(ROOT, 'examples'), os.path.join(work, 'examples'))
+        # tests/cluster drives the benchmark's cluster server (a self-contained script)
+        os.makedirs(os.path.join(work, 'perf', 'servers'))
+        shutil.copy2(os.path.join(ROOT, 'perf', 'servers', 'cluster_echo.py'),
+                     os.path.join(work, 'perf', 'servers'))
         where = subprocess.run([py, '-c', 'import nixloop; print(nixloop.__file__)'], cwd=work,
                                capture_output=True, text=True, check=True, env=env).stdout
         print(f'   nixloop imported from {where.strip()}', flush=True)

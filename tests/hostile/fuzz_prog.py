@@ -739,7 +739,8 @@ async def transports_world(loop, ops, results):
                 exc = await loop_method(loop, kind, op[1], op[2], port, upath)
         except Exception as e:  # noqa: BLE001
             exc = e
-        results.append((kind, tname(exc), repr(exc)[:200] if exc is not None else None))
+        results.append((kind, tname(exc), repr(exc)[:200] if exc is not None else None,
+                        () if exc is None else tuple(c.__name__ for c in type(exc).__mro__)))
         if exc is not None and kind in ('write', 'write_eof'):
             clean = False
     data_ok = None
@@ -810,7 +811,10 @@ def transports_check(ops):
             # asyncio's shutdown(SHUT_WR) is synchronous and raises when the peer is gone
             # already; libuv's is a request whose failure ends the connection (connection_lost)
             continue
-        if n[1] != a[1]:
+        # an exception class of nixloop's that is also stdlib's class counts as the same (on 3.10
+        # create_datagram_endpoint's bad address is both TypeError and AssertionError: asyncio
+        # 3.10 asserts, 3.11+ raises TypeError)
+        if n[1] != a[1] and a[1] not in n[3]:
             raise Failed(f'call {i} {n[0]}: nixloop raised {n[1]} ({n[2]}), stdlib {a[1]} '
                          f'({a[2]})')
     if ndata is not None and ndata != (True, True, True):

@@ -214,7 +214,9 @@ def test_exception_in_protocol_callback(loop, loop_kind, where):
         w.write_eof()
         try:
             await asyncio.wait_for(r.read(), 5)
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, asyncio.TimeoutError):
+            # (asyncio.TimeoutError is an OSError only from 3.11 on: uvloop leaves the connection
+            # open after connection_made raised, and the read times out)
             pass
         w.close()
         srv.close()
