@@ -13,7 +13,7 @@ Scheduling, in libuv's phase order for one iteration:
 """
 cimport cython
 from libc.stdint cimport uint64_t, int64_t
-from libc.math cimport ceil, isfinite
+from libc.math cimport ceil, isfinite, INFINITY
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawFree
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.object cimport PyObject
@@ -56,6 +56,7 @@ cdef object _Task = _tasks.Task
 cdef object _iscoroutine = _coroutines.iscoroutine
 cdef object _iscoroutinefunction = _coroutines.iscoroutinefunction
 cdef bint _PY311 = sys.version_info >= (3, 11)
+cdef bint _PY312 = sys.version_info >= (3, 12)
 
 # The loop's shared read buffer. It is page-aligned: malloc serves 256 KiB from an mmap'd
 # chunk whose data starts 16 bytes into a page, and the kernel's copy into such a buffer
@@ -374,7 +375,7 @@ cdef class BaseLoop:
         t._when = when
         t._scheduled = 1
         self._timers.push(t)
-        if not self.c.timer_armed or when < self.c.timer_armed_when:
+        if not self.c.timer_armed or heap_key(when) < self.c.timer_armed_when:
             if self._running and PyThread_get_thread_ident() != self._thread_id:
                 uv.uv_async_send(&self.c.wakeup)    # the check phase re-arms
             elif not self._in_check:

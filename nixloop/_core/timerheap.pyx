@@ -1,6 +1,16 @@
 # A binary min-heap of TimerHandles keyed by (when, sequence number), in C arrays.
 # Equal deadlines keep their scheduling order (FIFO). Included into _loop.pyx.
 
+cdef inline double heap_key(double when) noexcept nogil:
+    """The heap's key for a deadline. NaN compares false with everything and would break the
+    heap order, leaving later timers stuck behind it (stdlib asyncio's heapq hangs so:
+    call_later(nan) then call_later(1e6) and a sleep never ends); a NaN deadline is keyed as
+    due at once, which is when stdlib runs a NaN timer that reaches its heap's top."""
+    if when != when:
+        return -INFINITY
+    return when
+
+
 cdef class TimerHeap:
 
     def __cinit__(self):
@@ -35,7 +45,7 @@ cdef class TimerHeap:
             self.entries = grown
             self.cap *= 2
         i = self.size
-        self.entries[i].when = h._when
+        self.entries[i].when = heap_key(h._when)
         self.entries[i].seq = self.seq
         self.entries[i].handle = <PyObject*>h
         Py_INCREF(h)

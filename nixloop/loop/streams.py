@@ -395,6 +395,9 @@ class StreamsMixin:
             if sock is not None:
                 raise ValueError('path and sock can not be specified at the same time')
             path = os.fspath(path)
+            # asyncio and uvloop read path[0] to tell an abstract name (leading NUL) from a
+            # file: an empty path is their IndexError, not an autobound address
+            path[0]
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             remove_stale_socket(path)
             try:

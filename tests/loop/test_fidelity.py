@@ -14,6 +14,7 @@ import time
 import pytest
 
 import nixloop
+from nltest import uvloop_differs
 
 
 def run(loop, coro, timeout=30):
@@ -170,6 +171,15 @@ def test_create_server_backlog_must_be_an_integer(loop, backlog, no_fd_leak):
         run(loop, loop.create_server(asyncio.Protocol, '127.0.0.1', 0, backlog=backlog))
 
 
+@pytest.mark.parametrize('path', ['', b''])
+@pytest.mark.filterwarnings('ignore:unclosed:ResourceWarning')
+def test_unix_server_on_an_empty_path_is_an_index_error(loop, path, no_fd_leak):
+    # asyncio and uvloop read path[0] (to tell an abstract name from a file) before binding;
+    # they have made the socket by then and leave it to the GC (nixloop checks first)
+    with pytest.raises(IndexError):
+        run(loop, loop.create_unix_server(asyncio.Protocol, path))
+
+
 def test_unix_server_socket_file_after_close_follows_the_running_python(loop, tmp_path,
                                                                          no_fd_leak):
     path = str(tmp_path / 's.sock')
@@ -197,6 +207,39 @@ def test_transport_paused_and_closing_attributes(loop, no_fd_leak):
             assert tr._paused is False
             tr.close()
             assert tr._closing is True
+            await asyncio.sleep(0.05)
+    run(loop, main())
+
+
+def test_writelines_follows_the_running_python(loop_kind, loop, no_fd_leak):
+    # asyncio 3.12 gave its socket transports their own writelines: the write_eof check comes
+    # first and an empty (falsy) argument writes nothing; before, the base class joined first
+    if sys.version_info >= (3, 12):
+        uvloop_differs(loop_kind, 'writelines() joins first: writelines(None) is a TypeError')
+
+    async def main():
+        a, b = socket.socketpair()
+        with b:
+            tr, _ = await loop.create_unix_connection(asyncio.Protocol, sock=a)
+            tr.writelines([b'ab', bytearray(b'cd'), memoryview(b'ef')])
+            tr.writelines([])
+            if sys.version_info >= (3, 12):
+                tr.writelines(None)
+            else:
+                with pytest.raises(TypeError):
+                    tr.writelines(None)
+            with pytest.raises(TypeError):
+                tr.writelines(['str'])
+            await asyncio.sleep(0.05)
+            b.setblocking(False)
+            assert b.recv(100) == b'abcdef'
+            tr.write_eof()
+            with pytest.raises(RuntimeError, match='after write_eof'):
+                tr.writelines([b'x'])
+            if sys.version_info >= (3, 12):
+                with pytest.raises(RuntimeError, match='after write_eof'):
+                    tr.writelines(None)
+            tr.close()
             await asyncio.sleep(0.05)
     run(loop, main())
 

@@ -106,6 +106,31 @@ def test_many_cancelled_timers(loop):
     assert out == list(range(1, 500, 2))
 
 
+def test_a_nan_deadline_runs_at_once_and_stalls_no_other_timer(loop_kind, loop):
+    # stdlib accepts call_later(nan) and runs a lone NaN timer at the next iteration; nixloop
+    # does the same. But NaN breaks the order of asyncio's heapq: after call_later(nan) and
+    # call_later(1e6), both cancelled, a sleep(0.01) never ends there. uvloop raises ValueError.
+    if loop_kind == 'asyncio':
+        pytest.skip('stdlib asyncio: a NaN deadline breaks its heap order (the sleep hangs)')
+    if loop_kind == 'uvloop':
+        pytest.skip('uvloop: call_later(nan) raises ValueError')
+
+    async def main():
+        ran = []
+        h = loop.call_later(float('nan'), ran.append, 'nan')
+        assert h.when() != h.when()
+        loop.call_soon(ran.append, 'soon')
+        await asyncio.sleep(0.01)
+        assert ran == ['soon', 'nan']
+        for delay in (float('nan'), 1431337, float('nan'), 5, 1e300):
+            loop.call_later(delay, ran.append, delay).cancel()
+        loop.call_at(float('nan'), ran.append, 'at')
+        t0 = time.monotonic()
+        await asyncio.sleep(0.01)
+        assert time.monotonic() - t0 < 1 and ran == ['soon', 'nan', 'at']
+    loop.run_until_complete(asyncio.wait_for(main(), 5))
+
+
 def test_time_is_monotonic_clock(loop):
     a = loop.time()
     b = time.monotonic()

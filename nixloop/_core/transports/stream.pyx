@@ -135,6 +135,16 @@ cdef class StreamTransport(TransportBase):
             self._fatal_error(exc, 'Fatal write error on socket transport')
 
     def writelines(self, list_of_data):
+        # As the running Python's socket transport: before 3.12 the base class's join-and-write;
+        # from 3.12 the checks come first and an empty (falsy) argument writes nothing, so
+        # writelines(None) is a no-op there and a TypeError before.
+        if _PY312:
+            if self._eof:
+                raise RuntimeError('Cannot call writelines() after write_eof()')
+            if self._sendfile_busy:
+                raise RuntimeError('unable to writelines; sendfile is in progress')
+            if not list_of_data:
+                return
         self.write(b''.join(list_of_data))
 
     # loop.sendfile() (nixloop/loop/sendfile.py) writes the file through these: while it runs,
