@@ -14,7 +14,8 @@ wait until the peer acknowledges it (``NODE_HANDLE_ACK``; a ``NODE_HANDLE_NACK``
 again, three times at most). A disconnect requested meanwhile waits for the queue too.
 
 Faults: a write error (the peer is gone) goes to the send callback, else to ``'error'`` on the
-next tick, with Node's system error (``EPIPE``, syscall ``'write'``); a message that cannot be
+next tick, with Node's system error (``EPIPE``, syscall ``'write'``), unless the peer went away
+only after send() (see _flush); a message that cannot be
 decoded is dropped and its error (a ``ValueError``: Node throws a ``SyntaxError``) emitted as
 ``'error'`` in its place; a peer message over the size limit (see :mod:`._serialization`) emits
 ``'error'`` (``EMSGSIZE``, syscall ``'read'``) and ends the channel as the peer's end would.
@@ -23,6 +24,7 @@ decoded is dropped and its error (a ``ValueError``: Node throws a ``SyntaxError`
 from __future__ import annotations
 
 import collections
+import errno
 import os
 
 from .._nodeenv import state_for
@@ -256,6 +258,7 @@ class Channel:
         self.control.unrefCounted()
         callbacks = [cb for _, cb, _ in batch if callable(cb)]
         err = None
+        late = False
         if self.closed:
             err = system_error("EBADF", "write")
         else:
@@ -264,12 +267,17 @@ class Channel:
                 sync = self.handle.write(data, None, callbacks or False)
             except OSError as exc:
                 err = system_error(exc, "write")
+                # Node writes in send() itself; a peer that went away since (a child killed
+                # right after send()) fails only this later write, as an accepted write
+                # failing on completion does in Node: its callback hears of it, 'error' is not
+                # emitted (the channel's end reports the peer's going)
+                late = exc.errno in (errno.EPIPE, errno.ECONNRESET)
         if err is not None:
             for _, cb, swallow in batch:
                 if not swallow:
                     if callable(cb):
                         self.ts.add_tick(cb, (err,))
-                    else:
+                    elif not late:
                         self.ts.add_tick(self.target.emit, ("error", err))
         elif sync:
             for cb in callbacks:
