@@ -8,6 +8,8 @@ bytes, one at a time, each echoed back. This is done for two counts N1 < N2; the
 server's total instruction counts divided by N2 - N1 is the cost of one request (start-up,
 connection set-up and shutdown cancel out). Counts are deterministic enough under callgrind to
 compare builds (a few instructions of noise per request); wall time under valgrind means nothing.
+With --top K the same difference is taken per function (callgrind_annotate, exclusive counts):
+the K functions that cost the most per request, which is where perf/README's breakdowns come from.
 """
 import argparse
 import os
@@ -31,6 +33,19 @@ def total_instructions(out_file):
     raise RuntimeError(f'no instruction total in {out_file}')
 
 
+def per_function(out_file):
+    """{function: exclusive instructions} from callgrind_annotate's table."""
+    text = subprocess.run(['callgrind_annotate', '--threshold=100', '--auto=no', out_file],
+                          check=True, capture_output=True, text=True).stdout
+    costs = {}
+    for line in text.splitlines():
+        m = re.match(r'\s*([\d,]+)\s+\([\s\d.]+%\)\s+(\S.*)$', line)
+        if m and 'PROGRAM TOTALS' not in line:
+            name = m.group(2).split(' [')[0]
+            costs[name] = costs.get(name, 0) + int(m.group(1).replace(',', ''))
+    return costs
+
+
 def one_run(args, requests, tmp):
     out = os.path.join(tmp, f'callgrind.{requests}.out')
     server = subprocess.Popen(
@@ -38,7 +53,7 @@ def one_run(args, requests, tmp):
          os.path.join(HERE, 'servers', args.server + '.py'), '--loop', args.loop,
          '--tcp', '127.0.0.1:0'],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=ROOT))
+        env=dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED='0'))
     try:
         line = server.stdout.readline().split()
         if line[:2] != ['READY', 'tcp']:
@@ -50,7 +65,7 @@ def one_run(args, requests, tmp):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(120)
-    return total_instructions(out)
+    return out
 
 
 def main():
@@ -59,16 +74,24 @@ def main():
     ap.add_argument('--server', default='protocol_echo')
     ap.add_argument('--size', type=int, default=1024)
     ap.add_argument('--requests', type=int, nargs=2, default=(2000, 6000), metavar=('N1', 'N2'))
+    ap.add_argument('--top', type=int, default=0, metavar='K',
+                    help='also print the K functions costing the most instructions per request')
     args = ap.parse_args()
     if not os.path.exists(LOADGEN):
         subprocess.run(['make', '-s', '-C', os.path.join(HERE, 'c'), 'loadgen'], check=True)
     n1, n2 = args.requests
     with tempfile.TemporaryDirectory(prefix='cg-echo-') as tmp:
-        i1 = one_run(args, n1, tmp)
-        i2 = one_run(args, n2, tmp)
-    per = (i2 - i1) / (n2 - n1)
-    print(f'{args.server} on {args.loop}, {args.size}-byte requests: {per:,.0f} instructions '
-          f'per request ({n1}: {i1:,}; {n2}: {i2:,})')
+        o1 = one_run(args, n1, tmp)
+        o2 = one_run(args, n2, tmp)
+        i1, i2 = total_instructions(o1), total_instructions(o2)
+        per = (i2 - i1) / (n2 - n1)
+        print(f'{args.server} on {args.loop}, {args.size}-byte requests: {per:,.0f} instructions '
+              f'per request ({n1}: {i1:,}; {n2}: {i2:,})')
+        if args.top:
+            f1, f2 = per_function(o1), per_function(o2)
+            diff = {k: (f2.get(k, 0) - f1.get(k, 0)) / (n2 - n1) for k in set(f1) | set(f2)}
+            for name, cost in sorted(diff.items(), key=lambda kv: -kv[1])[:args.top]:
+                print(f'{cost:8.1f}  {name}')
 
 
 if __name__ == '__main__':

@@ -111,6 +111,7 @@ cdef class BaseLoop:
     cdef _run(self, bint until_idle)
     cdef _on_prepare(self)
     cdef _check_dirty_polls(self)
+    cdef bint _check_timers_settled(self) noexcept
     cdef _on_check(self)
     cdef _run_ready(self)
     cdef _run_debug(self, Handle h)

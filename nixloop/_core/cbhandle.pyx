@@ -93,7 +93,7 @@ cdef class Handle:
         return '<{}>'.format(' '.join(self._repr_info()))
 
 
-@cython.freelist(256)
+# (No freelist here: Cython keeps freelists only for base classes and ignored one on this subtype.)
 cdef class TimerHandle(Handle):
     """A callback scheduled for a given loop time: what call_later()/call_at() return."""
 

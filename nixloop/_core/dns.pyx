@@ -31,10 +31,9 @@ cdef object _sockaddr_any(const sys_.sockaddr* sa):
     return None
 
 
-cdef void _cb_getaddrinfo(uv.uv_getaddrinfo_t* req, int status, void* res) noexcept nogil:
+cdef void _cb_getaddrinfo(uv.uv_getaddrinfo_t* req, int status, void* res) noexcept:
     nl_gil_acquire()
-    with gil:
-        _getaddrinfo_done(req, status, <sys_.addrinfo*>res)
+    _getaddrinfo_done(req, status, <sys_.addrinfo*>res)
 
 
 cdef void _getaddrinfo_done(uv.uv_getaddrinfo_t* req, int status, sys_.addrinfo* res) noexcept:
@@ -114,10 +113,9 @@ def _start_getaddrinfo(BaseLoop loop, fut, host, port, int family, int type, int
 
 
 cdef void _cb_getnameinfo(uv.uv_getnameinfo_t* req, int status, const char* host,
-                          const char* service) noexcept nogil:
+                          const char* service) noexcept:
     nl_gil_acquire()
-    with gil:
-        _getnameinfo_done(req, status, host, service)
+    _getnameinfo_done(req, status, host, service)
 
 
 cdef void _getnameinfo_done(uv.uv_getnameinfo_t* req, int status, const char* host,

@@ -2,10 +2,9 @@
 # the loop and runs callback() in the loop thread (coalesced). Included into _loop.pyx.
 
 
-cdef void _cb_uvasync(uv.uv_async_t* h) noexcept nogil:
+cdef void _cb_uvasync(uv.uv_async_t* h) noexcept:
     nl_gil_acquire()
-    with gil:
-        (<UVAsync>h.data)._fire()
+    (<UVAsync>h.data)._fire()
 
 
 cdef class UVAsync(UVHandle):

@@ -28,13 +28,12 @@ def from_dup(from_fd, loop, int fileno):
         raise
 
 
-cdef void _cb_handle_closed(uv.uv_handle_t* h) noexcept nogil:
+cdef void _cb_handle_closed(uv.uv_handle_t* h) noexcept:
     if h.data == NULL:
         PyMem_RawFree(h)
         return
     nl_gil_acquire()
-    with gil:
-        _handle_closed(h)
+    _handle_closed(h)
 
 
 cdef void _handle_closed(uv.uv_handle_t* h) noexcept:

@@ -2,16 +2,14 @@
 # uv_check_t (runs right after the poll: what Node's setImmediate uses). Included into _loop.pyx.
 
 
-cdef void _cb_uvidle(uv.uv_idle_t* h) noexcept nogil:
+cdef void _cb_uvidle(uv.uv_idle_t* h) noexcept:
     nl_gil_acquire()
-    with gil:
-        (<UVIdle>h.data)._fire()
+    (<UVIdle>h.data)._fire()
 
 
-cdef void _cb_uvcheck(uv.uv_check_t* h) noexcept nogil:
+cdef void _cb_uvcheck(uv.uv_check_t* h) noexcept:
     nl_gil_acquire()
-    with gil:
-        (<UVCheck>h.data)._fire()
+    (<UVCheck>h.data)._fire()
 
 
 cdef class UVIdle(UVHandle):

@@ -13,10 +13,9 @@ WRITABLE = uv.UV_WRITABLE
 DISCONNECT = uv.UV_DISCONNECT
 
 
-cdef void _cb_poll(uv.uv_poll_t* h, int status, int events) noexcept nogil:
+cdef void _cb_poll(uv.uv_poll_t* h, int status, int events) noexcept:
     nl_gil_acquire()
-    with gil:
-        (<PollHandle>h.data)._on_poll(status, events)
+    (<PollHandle>h.data)._on_poll(status, events)
 
 
 cdef class PollHandle(UVHandle):

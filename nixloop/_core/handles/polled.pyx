@@ -87,10 +87,9 @@ cdef object _unix_name_str(const sys_.sockaddr_un* sa, sys_.socklen_t salen):
     return sa.sun_path[:n].decode('utf-8', 'surrogateescape')
 
 
-cdef void _cb_unix_poll(uv.uv_poll_t* h, int status, int events) noexcept nogil:
+cdef void _cb_unix_poll(uv.uv_poll_t* h, int status, int events) noexcept:
     nl_gil_acquire()
-    with gil:
-        _polled_poll(<PolledSocketHandle>h.data, status, events)
+    _polled_poll(<PolledSocketHandle>h.data, status, events)
 
 
 cdef void _polled_poll(PolledSocketHandle p, int status, int events) noexcept:

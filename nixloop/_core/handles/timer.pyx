@@ -3,10 +3,9 @@
 # TimerHandles do not use one each: they share the loop's single timer. Included into _loop.pyx.
 
 
-cdef void _cb_uvtimer(uv.uv_timer_t* h) noexcept nogil:
+cdef void _cb_uvtimer(uv.uv_timer_t* h) noexcept:
     nl_gil_acquire()
-    with gil:
-        (<UVTimer>h.data)._fire()
+    (<UVTimer>h.data)._fire()
 
 
 cdef class UVTimer(UVHandle):

@@ -153,7 +153,11 @@ cdef extern from "uv.h" nogil:
     ctypedef struct uv_work_t:
         void* data
 
-    # callbacks
+
+# Callback types are outside the nogil block: libuv calls them on the loop's thread, which holds
+# the GIL but for the poll, so nixloop's callbacks are GIL-holding functions that take it back
+# with nl_gil_acquire() (the GIL rule in _loop.pyx). C-only nogil callbacks fit them too.
+cdef extern from "uv.h":
     ctypedef void (*uv_close_cb)(uv_handle_t* handle) noexcept
     ctypedef void (*uv_walk_cb)(uv_handle_t* handle, void* arg) noexcept
     ctypedef void (*uv_timer_cb)(uv_timer_t* handle) noexcept
@@ -173,6 +177,8 @@ cdef extern from "uv.h" nogil:
     ctypedef void (*uv_getnameinfo_cb)(uv_getnameinfo_t* req, int status,
                                        const char* hostname, const char* service) noexcept
 
+
+cdef extern from "uv.h" nogil:
     # errors
     const char* uv_strerror(int err)
     const char* uv_err_name(int err)

@@ -111,14 +111,17 @@ cdef class StreamTransport(TransportBase):
     # -- writing --------------------------------------------------------------------------------
 
     def write(self, data):
-        if not isinstance(data, (bytes, bytearray, memoryview)):
+        # bytes, the usual argument, skips isinstance() and the truth test (PyObject_IsTrue:
+        # ~25 of the ~3,300 instructions of an echo request, perf/callgrind_echo.py).
+        cdef bint is_bytes = PyBytes_CheckExact(data)
+        if not is_bytes and not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f'data argument must be a bytes-like object, not '
                             f'{type(data).__name__!r}')
         if self._eof:
             raise RuntimeError('Cannot call write() after write_eof()')
         if self._sendfile_busy:
             raise RuntimeError('unable to write; sendfile is in progress')
-        if not data:
+        if (PyBytes_GET_SIZE(data) == 0) if is_bytes else not data:
             return
         self._write_data(data)
 
