@@ -3,8 +3,8 @@
     .venv/bin/python perf/callgrind_echo.py --loop nixloop --server protocol_echo --size 1024
 
 The server (perf/servers/<server>.py) runs under `valgrind --tool=callgrind`; the C load generator
-(perf/build/loadgen, `make -C perf/c loadgen`) makes one connection and sends N requests of SIZE
-bytes, one at a time, each echoed back. This is done for two counts N1 < N2; the difference of the
+(perf/build/loadgen, `make -C perf/c loadgen`) makes one connection (--connections C: C) and sends
+N requests of SIZE bytes, one at a time on each connection, each echoed back. This is done for two counts N1 < N2; the difference of the
 server's total instruction counts divided by N2 - N1 is the cost of one request (start-up,
 connection set-up and shutdown cancel out). Counts are deterministic enough under callgrind to
 compare builds (a few instructions of noise per request); wall time under valgrind means nothing.
@@ -58,7 +58,7 @@ def one_run(args, requests, tmp):
         line = server.stdout.readline().split()
         if line[:2] != ['READY', 'tcp']:
             raise RuntimeError(f'server did not start: {line}')
-        subprocess.run([LOADGEN, '--tcp', line[2], '--mode', 'echo', '-c', '1',
+        subprocess.run([LOADGEN, '--tcp', line[2], '--mode', 'echo', '-c', str(args.connections),
                         '-s', str(args.size), '-w', '0', '-d', '600', '--timeout', '600',
                         '--max-requests', str(requests)],
                        check=True, stdout=subprocess.DEVNULL, timeout=900)
@@ -74,6 +74,8 @@ def main():
     ap.add_argument('--server', default='protocol_echo')
     ap.add_argument('--size', type=int, default=1024)
     ap.add_argument('--requests', type=int, nargs=2, default=(2000, 6000), metavar=('N1', 'N2'))
+    ap.add_argument('--connections', type=int, default=1,
+                    help='concurrent connections (10: a saturated server, as python -m perf)')
     ap.add_argument('--top', type=int, default=0, metavar='K',
                     help='also print the K functions costing the most instructions per request')
     args = ap.parse_args()

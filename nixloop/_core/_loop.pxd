@@ -69,6 +69,7 @@ cdef struct LoopInternals:
     int polls_dirty            # a PollHandle changed its events since the last poll
     unsigned int own_handles   # libuv's and the scheduler's handles (see nl_loop_is_bare)
     int sleeping               # the loop thread gave up the GIL to block in the poll (compat.h)
+    PyObject* rx_bytes         # the last bytes object a read made, for reuse (nl_rx_bytes)
 
 
 cdef class BaseLoop:

@@ -30,7 +30,8 @@ from .includes.python cimport (
     PyThread_get_thread_ident, PyObject_CallNoArgs, PyObject_CallOneArg,
     nl_gil_acquire, nl_gil_release, list_del_slice, nl_count_handles, nl_loop_is_bare,
     nl_gc_reachable_elsewhere, nl_gc_track_ctx, PyObject_GC_Track, PyObject_GC_UnTrack,
-    nl_context_enter, nl_context_enter_io, nl_context_exit,
+    nl_context_enter, nl_context_enter_io, nl_context_exit, nl_rx_bytes, nl_rx_bytes_clear,
+    nl_rx_target, nl_rx_read,
 )
 from cpython.object cimport PyTypeObject, destructor
 
@@ -185,6 +186,7 @@ cdef class BaseLoop:
         self.c.timer_armed = 0
         self.c.timer_armed_when = 0
         self.c.sigpoll_init = 0
+        self.c.rx_bytes = NULL
         self.uvloop = &self.c.uvloop
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
@@ -246,6 +248,7 @@ cdef class BaseLoop:
             # Never closed: release libuv's side without calling into Python.
             self._close_internals()
         if self.c != NULL:
+            nl_rx_bytes_clear(&self.c.rx_bytes)
             PyMem_RawFree(self.c.read_buf_raw)
             PyMem_RawFree(self.c)
             self.c = NULL
@@ -785,6 +788,7 @@ cdef class BaseLoop:
             return
         self._internals_open = 0
         cdef LoopInternals* c = self.c
+        nl_rx_bytes_clear(&c.rx_bytes)
         uv.uv_close(<uv.uv_handle_t*>&c.check, _cb_close_noop)
         uv.uv_close(<uv.uv_handle_t*>&c.idle, _cb_close_noop)
         uv.uv_close(<uv.uv_handle_t*>&c.prepare, _cb_close_noop)

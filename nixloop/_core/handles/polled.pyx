@@ -428,7 +428,7 @@ cdef class PolledSocketHandle(UVHandle):
                 self._update()
             self._call(self.on_error, exc)
             return 0 if not dgram else 1
-        data = PyBytes_FromStringAndSize(buf, n)
+        data = nl_rx_bytes(&self._loop.c.rx_bytes, buf, n)
         if fds is not None:
             if self.on_fds is not None:
                 self._call(self.on_fds, fds)

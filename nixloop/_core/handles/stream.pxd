@@ -9,6 +9,7 @@ cdef struct WriteReq:
 cdef class UVStream(UVHandle):
     cdef readonly bint reading
     cdef bint _buffered
+    cdef int _rx_fit                  # the last read had the loop's kept bytes object's length
     cdef Py_buffer _rview
     cdef bint _rview_held
     cdef object _alloc_exc

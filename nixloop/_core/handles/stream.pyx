@@ -22,10 +22,18 @@
 cdef void _cb_stream_alloc(uv.uv_handle_t* h, size_t suggested, uv.uv_buf_t* buf) noexcept:
     nl_gil_acquire()
     cdef UVStream s = <UVStream>h.data
+    cdef LoopInternals* c
     if not s._buffered:
-        # The loop's read buffer, set here rather than through _on_alloc: no user code, no
-        # context, ~40 fewer instructions per read (perf/callgrind_echo.py).
-        buf.base = s._loop.c.read_buf
+        # Set here rather than through _on_alloc: no user code, no context, ~40 fewer
+        # instructions per read (perf/callgrind_echo.py). Straight into the loop's kept bytes
+        # object when the stream's reads keep one length (compat.h, nl_rx_target), else the
+        # loop's read buffer.
+        c = s._loop.c
+        if s._rx_fit:
+            buf.base = nl_rx_target(c.rx_bytes, &buf.len)
+            if buf.base != NULL:
+                return
+        buf.base = c.read_buf
         buf.len = STREAM_READ_SIZE
         return
     _stream_alloc(s, suggested, buf)
@@ -225,7 +233,7 @@ cdef class UVStream(UVHandle):
                     else:
                         self._dispatch(self.on_buffer_filled, nread)
                 else:
-                    data = PyBytes_FromStringAndSize(buf.base, nread)
+                    data = nl_rx_read(&self._loop.c.rx_bytes, buf.base, nread, &self._rx_fit)
                     if self._transport is not None:
                         (<StreamTransport>self._transport)._on_data(data)
                     elif self._core is not None:

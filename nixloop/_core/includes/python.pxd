@@ -26,6 +26,10 @@ cdef extern from "includes/compat.h":
     int nl_context_enter(object ctx) noexcept
     int nl_context_enter_io(object ctx) noexcept
     void nl_context_exit(object ctx) noexcept
+    object nl_rx_bytes(PyObject** slot, const char* data, Py_ssize_t n)
+    void nl_rx_bytes_clear(PyObject** slot)
+    char* nl_rx_target(PyObject* b, size_t* len)
+    object nl_rx_read(PyObject** slot, const char* base, Py_ssize_t n, int* reused)
 
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.
