@@ -135,7 +135,7 @@ static inline void nl_context_exit(PyObject *ctx) {
  * request on a saturated server (callgrind, perf/callgrind_echo.py --connections 10). Free-threaded
  * builds count references differently: there every read makes a new object. */
 #define NL_RX_REUSE_MIN 2
-#define NL_RX_REUSE_MAX 65536
+#define NL_RX_REUSE_MAX 262144  /* the streams' largest read (STREAM_READ_SIZE) */
 static inline PyObject *nl_rx_bytes(PyObject **slot, const char *data, Py_ssize_t n) {
     PyObject *b;
 #ifndef Py_GIL_DISABLED
