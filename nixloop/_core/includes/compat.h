@@ -123,6 +123,19 @@ static inline void nl_context_exit(PyObject *ctx) {
     }
 }
 
+/* A bytes object refilled in place must not keep the hash of its old content (ob_shash is
+ * deprecated from 3.13 on but still the cache bytes_hash() reads). */
+static inline void nl_bytes_forget_hash(PyObject *b) {
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    ((PyBytesObject *)b)->ob_shash = -1;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+}
+
 /* The bytes object handed to data_received (and the other read callbacks) for a read of n bytes.
  * The loop keeps the last one it made (between NL_RX_REUSE_MIN and NL_RX_REUSE_MAX bytes) in
  * *slot; when the next read has the same length and nothing but that slot holds the object any
@@ -142,14 +155,7 @@ static inline PyObject *nl_rx_bytes(PyObject **slot, const char *data, Py_ssize_
     b = *slot;
     if (b != NULL && Py_REFCNT(b) == 1 && PyBytes_GET_SIZE(b) == n) {
         memcpy(PyBytes_AS_STRING(b), data, (size_t)n);
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-        ((PyBytesObject *)b)->ob_shash = -1;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+        nl_bytes_forget_hash(b);
         Py_INCREF(b);
         return b;
     }
@@ -197,14 +203,7 @@ static inline PyObject *nl_rx_read(PyObject **slot, const char *base, Py_ssize_t
     }
     size = PyBytes_GET_SIZE(b);
     if (n == size) {
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-        ((PyBytesObject *)b)->ob_shash = -1;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+        nl_bytes_forget_hash(b);
         *reused = 1;
         Py_INCREF(b);
         return b;
