@@ -4,6 +4,7 @@ the hash of its content. nixloop refills the last received bytes object in place
 else holds it (compat.h, nl_rx_bytes); these tests hold every loop kind to the stdlib behaviour
 that makes such reuse invisible."""
 import asyncio
+import contextlib
 import os
 import socket
 
@@ -37,29 +38,35 @@ class Recorder(asyncio.Protocol):
         self.transport.write(b'k')
 
 
+@contextlib.asynccontextmanager
+async def connected(loop, proto, family='tcp', tmp_path=None):
+    """A server of `proto` on loopback TCP or a Unix socket, and a streams client to it."""
+    if family == 'tcp':
+        server = await loop.create_server(lambda: proto, '127.0.0.1', 0)
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+    else:
+        path = str(tmp_path / 's')
+        server = await loop.create_unix_server(lambda: proto, path)
+        reader, writer = await asyncio.open_unix_connection(path)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        await writer.wait_closed()
+        server.close()
+        await server.wait_closed()
+
+
 @pytest.mark.parametrize('family', ['tcp', 'unix'])
 def test_kept_chunks_and_hashes_survive_later_reads(loop, family, tmp_path, no_fd_leak):
     proto = Recorder()
 
     async def main():
-        if family == 'tcp':
-            server = await loop.create_server(lambda: proto, '127.0.0.1', 0)
-            addr = server.sockets[0].getsockname()
-            reader, writer = await asyncio.open_connection(*addr)
-        else:
-            path = str(tmp_path / 's')
-            server = await loop.create_unix_server(lambda: proto, path)
-            reader, writer = await asyncio.open_unix_connection(path)
-        try:
+        async with connected(loop, proto, family, tmp_path) as (reader, writer):
             for i in range(COUNT):
                 # Same size every time, different content: the case where reuse could show.
                 writer.write(bytes([i % 256]) * SIZE)
                 assert await asyncio.wait_for(reader.readexactly(1), 10) == b'k'
-        finally:
-            writer.close()
-            await writer.wait_closed()
-            server.close()
-            await server.wait_closed()
 
     loop.run_until_complete(main())
     assert proto.received == COUNT * SIZE
@@ -123,20 +130,13 @@ def test_changing_message_lengths_arrive_intact(loop, no_fd_leak):
     proto = Recorder()
 
     async def main():
-        server = await loop.create_server(lambda: proto, '127.0.0.1', 0)
-        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
-        try:
+        async with connected(loop, proto) as (reader, writer):
             for msg in sent:
                 before = proto.received
                 writer.write(msg)
                 # One ack per chunk the server got; wait until this message is all there.
                 while proto.received < before + len(msg):
                     assert await asyncio.wait_for(reader.read(65536), 10)
-        finally:
-            writer.close()
-            await writer.wait_closed()
-            server.close()
-            await server.wait_closed()
 
     loop.run_until_complete(main())
     assert b''.join(copy for _, copy in proto.records) == b''.join(sent)
