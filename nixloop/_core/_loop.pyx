@@ -31,7 +31,7 @@ from .includes.python cimport (
     nl_gil_acquire, nl_gil_release, list_del_slice, nl_count_handles, nl_loop_is_bare,
     nl_gc_reachable_elsewhere, nl_gc_track_ctx, PyObject_GC_Track, PyObject_GC_UnTrack,
     nl_context_enter, nl_context_enter_io, nl_context_exit, nl_rx_bytes, nl_rx_bytes_clear,
-    nl_rx_target, nl_rx_read,
+    nl_rx_target, nl_rx_read, nl_rx_iov, nl_rx_gather,
 )
 from cpython.object cimport PyTypeObject, destructor
 
@@ -497,10 +497,12 @@ cdef class BaseLoop:
         """True when the check phase has no timer work: none is due and the uv_timer is armed
         for the earliest live one (or there is none and it is off)."""
         cdef TimerHeap heap = self._timers
+        cdef double when
         if heap.size == 0:
             return not self.c.timer_armed
-        return (self.c.timer_armed and heap.top_when() == self.c.timer_armed_when
-                and not heap.top()._cancelled and heap.top_when() > uv.uv_hrtime() * 1e-9)
+        when = heap.top_when()
+        return (self.c.timer_armed and when == self.c.timer_armed_when
+                and not heap.top()._cancelled and when > uv.uv_hrtime() * 1e-9)
 
     cdef _on_check(self):
         cdef TimerHeap heap = self._timers

@@ -144,3 +144,55 @@ def test_changing_message_lengths_arrive_intact(loop, no_fd_leak):
         assert h == hash(copy)
     for i, data in proto.kept:
         assert data == proto.records[i][1]
+
+
+class DatagramRecorder(asyncio.DatagramProtocol):
+    def __init__(self):
+        self.records = []
+        self.kept = []
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        i = len(self.records)
+        self.records.append((hash(data), bytes(bytearray(data))))
+        if i % 3 == 0:
+            self.kept.append((i, data))
+        self.transport.sendto(b'k', addr)
+
+
+def test_datagrams_keep_their_content(loop, no_fd_leak):
+    """UDP datagrams of changing lengths, one at a time and then in a burst (batched reads):
+    each arrives whole and kept ones never change."""
+    lengths = [1000] * 5 + [5000, 1000, 999, 1001, 1000, 1000, 0, 1000, 1, 1, 2, 2, 1000] * 2
+    sent = [os.urandom(n) for n in lengths]
+
+    async def main():
+        tr, proto = await loop.create_datagram_endpoint(DatagramRecorder,
+                                                        local_addr=('127.0.0.1', 0))
+        addr = tr.get_extra_info('sockname')
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.connect(addr)
+        try:
+            half = len(sent) // 2
+            for msg in sent[:half]:
+                sock.send(msg)
+                assert await asyncio.wait_for(loop.sock_recv(sock, 10), 10) == b'k'
+            for msg in sent[half:]:
+                sock.send(msg)
+            for _ in sent[half:]:
+                assert await asyncio.wait_for(loop.sock_recv(sock, 10), 10) == b'k'
+        finally:
+            sock.close()
+            tr.close()
+            await asyncio.sleep(0)
+        return proto
+
+    proto = loop.run_until_complete(main())
+    assert [copy for _, copy in proto.records] == sent
+    for h, copy in proto.records:
+        assert h == hash(copy)
+    for i, data in proto.kept:
+        assert data == sent[i] and hash(data) == hash(sent[i])

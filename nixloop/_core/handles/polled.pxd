@@ -18,6 +18,7 @@ cdef class PolledSocketHandle(UVHandle):
     cdef double _retry_delay
     cdef int _rbatch                  # messages read per readiness event (see _do_reads)
     cdef int _rfull                   # events in a row that found _rbatch messages
+    cdef int _rgrow                   # full events that double _rbatch (see _do_reads)
     cdef AcceptPacer _pacer           # listening: the pause after accept() ran out of fds
     cdef public object on_read        # seqpacket: (data); dgram: (data, sender_path)
     cdef public object on_fds         # (list of fds) just before the on_read of their message
@@ -37,6 +38,9 @@ cdef class PolledSocketHandle(UVHandle):
     cdef _on_poll(self, int status, int events)
     cdef _do_reads(self)
     cdef int _read_one(self) except -1
+    cdef int _read_failed(self, int err) except -1
+    cdef int _read_too_long(self, ssize_t n) except -1
+    cdef int _read_error(self, object exc) except -1
     cdef int _ensure_rbuf(self) except -1
     cdef int _mark_messages(self) except -1
     cdef int _write(self, object data, object fds, object token, object path) except -1

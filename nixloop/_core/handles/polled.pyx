@@ -36,6 +36,8 @@ import collections as _collections
 DEF _CBUF_WORDS = 256           # control buffer (size_t words): a timestamp + 253 fds fit
 DEF _MAX_SEND_FDS = 253         # SCM_MAX_FD
 DEF _READ_BATCH = 32            # messages read per readable event at most
+DEF _GROW_MIN = 8               # full events before the read batch doubles (see _do_reads) ...
+DEF _GROW_MAX = 1024            # ... and how far failed tries push that up
 
 
 cdef object _unix_oserror(int err, str syscall, object address=None):
@@ -217,6 +219,7 @@ cdef class PolledSocketHandle(UVHandle):
         self._wq = _collections.deque()
         self._retry_delay = 0.001
         self._rbatch = 1
+        self._rgrow = _GROW_MIN
         return 0
 
     # -- helpers ------------------------------------------------------------------------------
@@ -330,9 +333,13 @@ cdef class PolledSocketHandle(UVHandle):
         # only way to learn that the queue is empty is a recvmsg that fails with EAGAIN, a
         # syscall as costly as a read. A request/response peer has one message queued at a
         # time: read one, and the level-triggered poll reports the socket again when more
-        # come. Eight events in a row that each found as many messages as were asked for
+        # come. _rgrow events in a row that each found as many messages as were asked for
         # double the batch (up to _READ_BATCH, for a peer that pipelines); a read that finds
-        # the queue empty sets it to what was there.
+        # the queue empty sets it to what was there and doubles _rgrow (up to _GROW_MAX), so
+        # that a request/response peer stops paying for a failed try every ninth event: a
+        # fixed _rgrow of 8 cost 1.11 recvmsg per SEQPACKET echo request (python -m perf
+        # --only seqpacket --costs syscalls), backing off brings it to ~1.00. A full batch of
+        # two or more (a pipelining peer) sets _rgrow back to 8.
         cdef int n = 0
         cdef int batch = self._rbatch
         while n < batch:
@@ -341,10 +348,14 @@ cdef class PolledSocketHandle(UVHandle):
             if self._read_one() <= 0:
                 self._rbatch = n if n > 1 else 1
                 self._rfull = 0
+                if self._rgrow < _GROW_MAX:
+                    self._rgrow *= 2
                 return
             n += 1
+        if batch > 1:
+            self._rgrow = _GROW_MIN
         self._rfull += 1
-        if self._rfull >= 8 and batch < _READ_BATCH:
+        if self._rfull >= self._rgrow and batch < _READ_BATCH:
             self._rbatch = batch * 2
             self._rfull = 0
 
@@ -352,13 +363,13 @@ cdef class PolledSocketHandle(UVHandle):
         """One recvmsg: 1 when a message (or error/EOF) was handled and more may follow, 0 when
         the socket has nothing more for now."""
         cdef sys_.msghdr msg
-        cdef sys_.iovec iov
+        cdef sys_.iovec iov[2]
         cdef size_t cbuf[_CBUF_WORDS]
         cdef sys_.sockaddr_storage addr
         cdef sys_.cmsghdr* cm
         cdef char* buf
         cdef ssize_t n
-        cdef int err, i, nfds
+        cdef int err, i, nfds, iovcnt
         cdef int* fdp
         cdef bint is_msg = 0
         cdef object fds = None
@@ -366,29 +377,20 @@ cdef class PolledSocketHandle(UVHandle):
         if self._rsize == 0:
             self._ensure_rbuf()
         buf = self._rbuf if self._rbuf != NULL else self._loop.c.read_buf
-        iov.iov_base = buf
-        iov.iov_len = <size_t>self._rsize
+        # the kept bytes object first, the buffer for the rest (compat.h, nl_rx_iov): a message
+        # of the last length is read straight into the object handed to on_read
+        iovcnt = nl_rx_iov(self._loop.c.rx_bytes, iov, buf, <size_t>self._rsize)
         memset(&msg, 0, sizeof(msg))
         if dgram:
             msg.msg_name = &addr
             msg.msg_namelen = sizeof(addr)
-        msg.msg_iov = &iov
-        msg.msg_iovlen = 1
+        msg.msg_iov = iov
+        msg.msg_iovlen = iovcnt
         msg.msg_control = cbuf
         msg.msg_controllen = sizeof(cbuf)
         n = sys_.recvmsg(self.fd, &msg, sys_.MSG_TRUNC | sys_.MSG_CMSG_CLOEXEC)
         if n < 0:
-            err = sys_.errno
-            if err == sys_.EAGAIN or err == sys_.EWOULDBLOCK:
-                return 0
-            if err == sys_.EINTR:
-                return 1
-            exc = _unix_oserror(err, 'read')
-            if not dgram:
-                self.reading = 0
-                self._update()
-            self._call(self.on_error, exc)
-            return 0 if not dgram else 1
+            return self._read_failed(sys_.errno)
         if msg.msg_controllen:
             cm = sys_.CMSG_FIRSTHDR(&msg)
             while cm != NULL:
@@ -418,17 +420,8 @@ cdef class PolledSocketHandle(UVHandle):
             if fds is not None:
                 for i in fds:
                     sys_.close(i)
-            exc = OSError(sys_.EMSGSIZE,
-                          f'message of {n} bytes is larger than the read buffer '
-                          f'({self._rsize} bytes): not delivered')
-            exc.syscall = 'read'
-            exc.address = None
-            if not dgram:
-                self.reading = 0
-                self._update()
-            self._call(self.on_error, exc)
-            return 0 if not dgram else 1
-        data = nl_rx_bytes(&self._loop.c.rx_bytes, buf, n)
+            return self._read_too_long(n)
+        data = nl_rx_gather(&self._loop.c.rx_bytes, iov, iovcnt, n)
         if fds is not None:
             if self.on_fds is not None:
                 self._call(self.on_fds, fds)
@@ -440,6 +433,33 @@ cdef class PolledSocketHandle(UVHandle):
         else:
             self._call(self.on_read, data)
         return 1
+
+    cdef int _read_failed(self, int err) except -1:
+        """_read_one's result for a read that failed with errno `err`: EAGAIN ends the batch;
+        another error goes to on_error (a SEQPACKET socket stops reading, a datagram socket
+        reads on)."""
+        if err == sys_.EAGAIN or err == sys_.EWOULDBLOCK:
+            return 0
+        if err == sys_.EINTR:
+            return 1
+        return self._read_error(_unix_oserror(err, 'read'))
+
+    cdef int _read_too_long(self, ssize_t n) except -1:
+        """A message of n bytes did not fit the read buffer: EMSGSIZE, never delivered cut."""
+        exc = OSError(sys_.EMSGSIZE,
+                      f'message of {n} bytes is larger than the read buffer '
+                      f'({self._rsize} bytes): not delivered')
+        exc.syscall = 'read'
+        exc.address = None
+        return self._read_error(exc)
+
+    cdef int _read_error(self, object exc) except -1:
+        cdef bint dgram = self._type == sys_.SOCK_DGRAM
+        if not dgram:
+            self.reading = 0
+            self._update()
+        self._call(self.on_error, exc)
+        return 1 if dgram else 0
 
     def read_start(self):
         """Start delivering messages to on_read."""

@@ -40,13 +40,9 @@ cdef void _cb_stream_alloc(uv.uv_handle_t* h, size_t suggested, uv.uv_buf_t* buf
 
 
 cdef void _stream_alloc(UVStream s, size_t suggested, uv.uv_buf_t* buf) noexcept:
-    cdef object ctx
-    cdef int entered
-    if not s._buffered:
-        s._on_alloc(suggested, buf)     # the loop's buffer: no user code, no context
-        return
-    ctx = s.context
-    entered = nl_context_enter_io(ctx)
+    # A buffered stream (BufferedProtocol): get_buffer() is user code, run in the context.
+    cdef object ctx = s.context
+    cdef int entered = nl_context_enter_io(ctx)
     try:
         s._on_alloc(suggested, buf)
     finally:
@@ -194,12 +190,9 @@ cdef class UVStream(UVHandle):
         return 0
 
     cdef _on_alloc(self, size_t suggested, uv.uv_buf_t* buf):
-        cdef object target
-        if not self._buffered:
-            buf.base = self._loop.c.read_buf
-            buf.len = STREAM_READ_SIZE
-            return
         # Zero-copy: read straight into the consumer's buffer (BufferedProtocol.get_buffer).
+        # Unbuffered streams never come here: _cb_stream_alloc gives them the loop's buffer.
+        cdef object target
         buf.base = NULL
         buf.len = 0
         try:

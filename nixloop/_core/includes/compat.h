@@ -3,6 +3,8 @@
 #define NIXLOOP_COMPAT_H
 #include <Python.h>
 #include "uv.h"
+#include <string.h>
+#include <sys/uio.h>
 
 /* setup.py passes the minimum libuv version (vendor/build_libuv.py MIN_VERSION); this catches
  * headers older than the version pkg-config reported. */
@@ -212,6 +214,64 @@ static inline PyObject *nl_rx_read(PyObject **slot, const char *base, Py_ssize_t
     nb = PyBytes_FromStringAndSize(base, n);
     PyBytes_AS_STRING(b)[size] = '\0';
     if (nb != NULL && n >= NL_RX_REUSE_MIN && n <= NL_RX_REUSE_MAX) {
+        Py_INCREF(nb);
+        *slot = nb;
+        Py_DECREF(b);
+    }
+    return nb;
+}
+
+/* Message reads (recvmsg on SEQPACKET and datagram sockets) cannot take part of a message now
+ * and the rest later, as stream reads do: what does not fit is cut off. So they scatter instead:
+ * nl_rx_iov points the first iovec at the kept object's storage (its exact length) and the second
+ * at the read buffer, for the rest of the capacity `cap`; a message of the kept length lands in
+ * the object itself, no copy; any other is put together from the two parts by nl_rx_gather (one
+ * copy, as before). Returns how many iovecs it filled: 2, or 1 (the buffer alone) when something
+ * else holds the kept object or it is longer than `cap`. */
+static inline int nl_rx_iov(PyObject *b, struct iovec *iov, char *buf, size_t cap) {
+#ifndef Py_GIL_DISABLED
+    size_t size;
+    if (b != NULL && Py_REFCNT(b) == 1 && (size = (size_t)PyBytes_GET_SIZE(b)) <= cap) {
+        iov[0].iov_base = PyBytes_AS_STRING(b);
+        iov[0].iov_len = size;
+        iov[1].iov_base = buf;
+        iov[1].iov_len = cap - size;
+        return 2;
+    }
+#endif
+    iov[0].iov_base = buf;
+    iov[0].iov_len = cap;
+    return 1;
+}
+
+/* The bytes object for a message of n bytes read into the iovecs nl_rx_iov filled (n <= the
+ * capacity). The kept object's storage may have been overwritten even when a new object is
+ * returned: nothing else can see it (refcount 1), and it is refilled whole before it is handed
+ * out again. */
+static inline PyObject *nl_rx_gather(PyObject **slot, const struct iovec *iov, int iovcnt,
+                                     Py_ssize_t n) {
+    PyObject *b, *nb;
+    size_t size, first;
+    if (iovcnt == 1) {
+        return nl_rx_bytes(slot, (const char *)iov[0].iov_base, n);
+    }
+    b = *slot;
+    size = iov[0].iov_len;
+    if ((size_t)n == size) {
+        nl_bytes_forget_hash(b);
+        Py_INCREF(b);
+        return b;
+    }
+    nb = PyBytes_FromStringAndSize(NULL, n);
+    if (nb == NULL) {
+        return NULL;
+    }
+    first = (size_t)n < size ? (size_t)n : size;
+    memcpy(PyBytes_AS_STRING(nb), iov[0].iov_base, first);
+    if ((size_t)n > first) {
+        memcpy(PyBytes_AS_STRING(nb) + first, iov[1].iov_base, (size_t)n - first);
+    }
+    if (n >= NL_RX_REUSE_MIN && n <= NL_RX_REUSE_MAX) {
         Py_INCREF(nb);
         *slot = nb;
         Py_DECREF(b);

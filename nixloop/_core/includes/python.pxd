@@ -1,4 +1,5 @@
 from cpython.object cimport PyObject
+from .system cimport iovec
 # CPython C-API declarations that Cython's bundled includes lack.
 cdef extern from "Python.h":
     int PyContext_Enter(object ctx) except -1
@@ -30,6 +31,8 @@ cdef extern from "includes/compat.h":
     void nl_rx_bytes_clear(PyObject** slot)
     char* nl_rx_target(PyObject* b, size_t* len)
     object nl_rx_read(PyObject** slot, const char* base, Py_ssize_t n, int* reused)
+    int nl_rx_iov(PyObject* b, iovec* iov, char* buf, size_t cap)
+    object nl_rx_gather(PyObject** slot, const iovec* iov, int iovcnt, Py_ssize_t n)
 
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.

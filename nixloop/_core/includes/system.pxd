@@ -129,6 +129,7 @@ cdef extern from "<sys/socket.h>" nogil:
     int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags)
     int shutdown "shutdown" (int fd, int how)
     ssize_t recvmsg(int fd, msghdr* msg, int flags)
+    ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src, socklen_t* srclen)
     ssize_t sendmsg(int fd, const msghdr* msg, int flags)
     ssize_t send "send" (int fd, const void* buf, size_t n, int flags)
     ssize_t sendto "sendto" (int fd, const void* buf, size_t n, int flags, const sockaddr* addr,
