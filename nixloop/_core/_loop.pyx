@@ -31,7 +31,7 @@ from .includes.python cimport (
     nl_gil_acquire, nl_gil_release, list_del_slice, nl_count_handles, nl_loop_is_bare,
     nl_gc_reachable_elsewhere, nl_gc_track_ctx, PyObject_GC_Track, PyObject_GC_UnTrack,
     nl_context_enter, nl_context_enter_io, nl_context_exit, nl_rx_bytes, nl_rx_bytes_clear,
-    nl_rx_target, nl_rx_read, nl_rx_iov, nl_rx_gather,
+    nl_rx_target, nl_rx_read, nl_rx_iov, nl_rx_gather, nl_install_fastcall, nl_vectorcall_with_self,
 )
 from cpython.object cimport PyTypeObject, destructor
 
@@ -922,3 +922,4 @@ include "transports/udp.pyx"
 include "transports/asyncio_bases.pyx"
 include "netsocket.pyx"
 include "dns.pyx"
+include "fastcall.pyx"

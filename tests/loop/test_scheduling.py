@@ -149,6 +149,68 @@ def test_call_soon_context(loop):
     assert out == ['in-ctx', 'unset']
 
 
+def test_call_soon_arguments_as_c_code_and_python_code_pass_them(loop):
+    """call_soon's argument forms (nixloop takes the C Task's form, positional arguments and a
+    lone context keyword, in a method of its own): each runs with its arguments in its context,
+    and every other form is accepted or refused as the loop's def method does."""
+    var = contextvars.ContextVar('var', default='outer')
+    out = []
+
+    def record(*args):
+        out.append((args, var.get()))
+
+    ctx = contextvars.copy_context()
+    ctx.run(var.set, 'inner')
+    kwargs = {'context': ctx}
+    loop.call_soon(record)
+    loop.call_soon(record, 1, context=ctx)
+    loop.call_soon(record, 1, 2, 3, **kwargs)
+    loop.call_soon(record, 4, context=None)
+    loop.call_soon(callback=record)
+    loop.call_soon(record, **{'context': ctx})      # another kwnames tuple, the same keyword
+    with pytest.raises(TypeError):
+        loop.call_soon()
+    with pytest.raises(TypeError):
+        loop.call_soon(context=ctx)
+    with pytest.raises(TypeError):
+        loop.call_soon(record, contxt=ctx)
+    with pytest.raises(TypeError):
+        loop.call_soon(record, context=ctx, extra=1)
+    with pytest.raises(TypeError):
+        loop.call_soon(record, 1, context=ctx, callback=record)
+    loop.call_soon(loop.stop, context=ctx)
+    loop.run_forever()
+    assert out == [((), 'outer'), ((1,), 'inner'), ((1, 2, 3), 'inner'), ((4,), 'outer'),
+                   ((), 'outer'), ((), 'inner')]
+    loop.close()
+    with pytest.raises(RuntimeError):
+        loop.call_soon(record, context=ctx)
+
+
+def test_tasks_and_future_callbacks_run_in_their_contexts(loop):
+    """What asyncio's C Task and Future schedule (call_soon(cb, [arg,] context=ctx))."""
+    var = contextvars.ContextVar('var', default='unset')
+    seen = []
+
+    async def step(name):
+        var.set(name)
+        for _ in range(3):
+            await asyncio.sleep(0)
+            seen.append((name, var.get()))
+
+    async def main():
+        fut = loop.create_future()
+        ctx = contextvars.copy_context()
+        ctx.run(var.set, 'callback')
+        fut.add_done_callback(lambda f: seen.append(('done', var.get(), f.result())), context=ctx)
+        await asyncio.gather(step('a'), step('b'))
+        fut.set_result(7)
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(main())
+    assert sorted(seen) == sorted([('a', 'a')] * 3 + [('b', 'b')] * 3 + [('done', 'callback', 7)])
+
+
 def test_callback_context_changes_do_not_leak(loop):
     var = contextvars.ContextVar('var', default=0)
 

@@ -279,6 +279,69 @@ static inline PyObject *nl_rx_gather(PyObject **slot, const struct iovec *iov, i
     return nb;
 }
 
+/* Replaces the def method `name` that Cython made on `type` with `fn`, a C function called as
+ * METH_FASTCALL | METH_KEYWORDS (see fastcall.pyx for why and which). `doc` starts with the text
+ * signature. Returns the replaced method (a new reference), through which `fn` hands on every
+ * call it does not take itself, or NULL with an exception set. The PyMethodDef must outlive the
+ * type: it is allocated once and never freed. */
+static inline PyObject *nl_install_fastcall(PyTypeObject *type, const char *name, void *fn,
+                                            const char *doc) {
+    PyObject *old, *descr;
+    PyMethodDef *def;
+    old = PyDict_GetItemString(type->tp_dict, name);
+    if (old == NULL) {
+        PyErr_Format(PyExc_RuntimeError, "%s has no method %s", type->tp_name, name);
+        return NULL;
+    }
+    def = (PyMethodDef *)PyMem_RawCalloc(1, sizeof(PyMethodDef));
+    if (def == NULL) {
+        return PyErr_NoMemory();
+    }
+    def->ml_name = name;
+    def->ml_meth = (PyCFunction)(void (*)(void))fn;
+    def->ml_flags = METH_FASTCALL | METH_KEYWORDS;
+    def->ml_doc = doc;
+    descr = PyDescr_NewMethod(type, def);
+    if (descr == NULL) {
+        PyMem_RawFree(def);
+        return NULL;
+    }
+    Py_INCREF(old);
+    if (PyDict_SetItemString(type->tp_dict, name, descr) < 0) {
+        Py_DECREF(old);
+        Py_DECREF(descr);
+        return NULL;
+    }
+    Py_DECREF(descr);
+    PyType_Modified(type);
+    return old;
+}
+
+/* func(self, *args, **kwnames) for a METH_FASTCALL | METH_KEYWORDS method that hands a call on. */
+static inline PyObject *nl_vectorcall_with_self(PyObject *func, PyObject *self,
+                                                PyObject *const *args, Py_ssize_t nargs,
+                                                PyObject *kwnames) {
+    Py_ssize_t n = nargs + (kwnames != NULL ? PyTuple_GET_SIZE(kwnames) : 0), i;
+    PyObject *small[8];
+    PyObject **stack = small;
+    PyObject *res;
+    if (n + 1 > 8) {
+        stack = (PyObject **)PyMem_Malloc((size_t)(n + 1) * sizeof(PyObject *));
+        if (stack == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    stack[0] = self;
+    for (i = 0; i < n; i++) {
+        stack[i + 1] = args[i];
+    }
+    res = PyObject_Vectorcall(func, stack, nargs + 1, kwnames);
+    if (stack != small) {
+        PyMem_Free(stack);
+    }
+    return res;
+}
+
 /* Drops the loop's kept bytes object (nl_rx_bytes) when the loop closes. */
 static inline void nl_rx_bytes_clear(PyObject **slot) {
     PyObject *old = *slot;

@@ -1,4 +1,4 @@
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 from .system cimport iovec
 # CPython C-API declarations that Cython's bundled includes lack.
 cdef extern from "Python.h":
@@ -33,6 +33,9 @@ cdef extern from "includes/compat.h":
     object nl_rx_read(PyObject** slot, const char* base, Py_ssize_t n, int* reused)
     int nl_rx_iov(PyObject* b, iovec* iov, char* buf, size_t cap)
     object nl_rx_gather(PyObject** slot, const iovec* iov, int iovcnt, Py_ssize_t n)
+    object nl_install_fastcall(PyTypeObject* type, const char* name, void* fn, const char* doc)
+    object nl_vectorcall_with_self(object func, object self, PyObject** args, Py_ssize_t nargs,
+                                   PyObject* kwnames)
 
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.

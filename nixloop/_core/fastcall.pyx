@@ -1,0 +1,65 @@
+# loop.call_soon() as asyncio's C Task and Future call it. Included into _loop.pyx after BaseLoop.
+#
+# Every task step and every future callback reaches the loop as loop.call_soon(cb, [arg,]
+# context=ctx), a vectorcall with one keyword. Cython's def method parses that keyword
+# generically (__Pyx_ParseKeywords, __Pyx_MatchKeywordArg): ~200 of the ~6,600 instructions of a
+# sleep(0) task switch (perf/callgrind_micro.py --bench sleep0 --top 25). BaseLoop.call_soon is
+# therefore replaced, once, by a METH_FASTCALL | METH_KEYWORDS method that takes the positional
+# arguments and a lone `context` keyword itself; any other call (no argument, other or unknown
+# keywords) goes on to the def method Cython made, so errors and their messages stay its own.
+
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
+
+cdef object _call_soon_def = None       # the def method replaced (see _install_call_soon)
+cdef str _CONTEXT_KW = 'context'
+
+
+cdef object _context_kwnames = ('context',)   # the last ('context',) kwnames tuple seen
+
+
+cdef bint _is_context_kwnames(tuple kwnames) except -1:
+    global _context_kwnames
+    if PyTuple_GET_SIZE(kwnames) != 1 or <object>PyTuple_GET_ITEM(kwnames, 0) != _CONTEXT_KW:
+        return 0
+    _context_kwnames = kwnames
+    return 1
+
+
+cdef object _call_soon_fast(object self, PyObject** args, Py_ssize_t nargs, PyObject* kwnames):
+    cdef BaseLoop loop = <BaseLoop>self     # the method descriptor checked the type
+    cdef object context = None
+    cdef tuple rest
+    cdef Py_ssize_t i
+    if kwnames != NULL:
+        # The caller's ('context',) tuple is the same object call after call (the C Task's is
+        # made once, its string not interned): one identity test instead of a string compare.
+        if <object>kwnames is not _context_kwnames:
+            if not _is_context_kwnames(<object>kwnames):
+                return nl_vectorcall_with_self(_call_soon_def, self, args, nargs, kwnames)
+        context = <object>args[nargs]
+    if nargs < 1:
+        return nl_vectorcall_with_self(_call_soon_def, self, args, nargs, kwnames)
+    if nargs == 1:
+        rest = ()
+    else:
+        rest = PyTuple_New(nargs - 1)
+        for i in range(1, nargs):
+            Py_INCREF(<object>args[i])
+            PyTuple_SET_ITEM(rest, i - 1, <object>args[i])
+    if loop._closed:
+        raise RuntimeError('Event loop is closed')
+    if loop._debug:
+        loop._check_thread()
+        _check_callback(<object>args[0], 'call_soon')
+    return loop._call_soon(<object>args[0], rest, context)
+
+
+cdef _install_call_soon():
+    global _call_soon_def
+    _call_soon_def = nl_install_fastcall(
+        <PyTypeObject*>BaseLoop, 'call_soon', <void*>_call_soon_fast,
+        'call_soon($self, callback, *args, context=None)\n--\n\n'
+        'Schedule callback(*args) to run on the next iteration, in FIFO order.')
+
+
+_install_call_soon()
