@@ -628,3 +628,45 @@ def test_closed_connections_release_transports_and_protocols(loop, no_fd_leak):
     alive = [r() for r in refs if r() is not None]
     assert len(refs) == 200
     assert alive == []
+
+
+def test_write_call_forms(loop_kind, loop, no_fd_leak):
+    """transport.write(data) as asyncio defines it: one argument, by position or by its name
+    (nixloop takes the positional call in a method of its own); other forms are TypeErrors."""
+    got = bytearray()
+
+    class Collect(asyncio.Protocol):
+        def data_received(self, data):
+            got.extend(data)
+
+    async def main():
+        server = await loop.create_server(Collect, '127.0.0.1', 0)
+        tr, _ = await loop.create_connection(asyncio.Protocol,
+                                             *server.sockets[0].getsockname())
+        try:
+            tr.write(b'a')
+            tr.write(bytearray(b'b'))
+            tr.write(memoryview(b'c'))
+            with pytest.raises(TypeError):
+                tr.write()
+            with pytest.raises(TypeError):
+                tr.write(b'x', b'y')
+            with pytest.raises(TypeError):
+                tr.write('text')
+            with pytest.raises(TypeError):
+                tr.write(dat=b'x')
+            if loop_kind != 'uvloop':       # uvloop names the argument `buf`
+                tr.write(data=b'd')
+            expected = b'abc' if loop_kind == 'uvloop' else b'abcd'
+            for _ in range(200):
+                if len(got) >= len(expected):
+                    break
+                await asyncio.sleep(0.01)
+            return expected
+        finally:
+            tr.close()
+            server.close()
+            await server.wait_closed()
+
+    expected = loop.run_until_complete(main())
+    assert bytes(got) == expected

@@ -400,3 +400,39 @@ def test_many_peers_get_their_own_replies(loop, no_fd_leak):
         st.close()
         await peers[-1][1].lost
     run(loop, main())
+
+
+def test_sendto_call_forms(loop, no_fd_leak):
+    """sendto(data, addr=None) by position and by name; wrong forms are TypeErrors (nixloop takes
+    the positional calls in a method of its own)."""
+    async def main():
+        rx, proto = await loop.create_datagram_endpoint(Collect, local_addr=('127.0.0.1', 0))
+        addr = rx.get_extra_info('sockname')
+        tx, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                    local_addr=('127.0.0.1', 0))
+        conn, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                      remote_addr=addr)
+        try:
+            tx.sendto(b'1', addr)
+            tx.sendto(b'2', addr=addr)
+            tx.sendto(data=b'3', addr=addr)
+            conn.sendto(b'4')
+            conn.sendto(b'5', None)
+            with pytest.raises(TypeError):
+                tx.sendto()
+            with pytest.raises(TypeError):
+                tx.sendto(b'x', addr, 1)
+            with pytest.raises(TypeError):
+                tx.sendto(b'x', adr=addr)
+            got = set()
+            for _ in range(5):
+                data, _ = await asyncio.wait_for(proto.datagrams.get(), 10)
+                got.add(data)
+            return got
+        finally:
+            conn.close()
+            tx.close()
+            rx.close()
+            await asyncio.sleep(0)
+
+    assert run(loop, main()) == {b'1', b'2', b'3', b'4', b'5'}

@@ -460,3 +460,33 @@ def test_protocol_exception_fails_the_transport_and_reaches_the_handler(nloop, t
     assert len(contexts) == 1
     assert contexts[0]['message'] == 'Fatal error: protocol.message_received() call failed.'
     assert contexts[0]['exception'] is exc
+
+
+def test_seqpacket_write_call_forms(nloop, tmp_path, no_fd_leak):
+    """write(data) by position (a method of its own) and by name; wrong forms are TypeErrors."""
+    path = str(tmp_path / 'w')
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        accepted = []
+
+        def factory():
+            accepted.append(Collect())
+            return accepted[-1]
+        server = await loop.create_seqpacket_server(factory, path)
+        tr, _ = await loop.create_seqpacket_connection(Collect, path)
+        tr.write(b'one')
+        tr.write(data=b'two')
+        tr.write(bytearray(b'three'))
+        for bad_args, bad_kw in (((), {}), ((b'x', b'y'), {}), (('text',), {}),
+                                 ((), {'dat': b'x'})):
+            with pytest.raises(TypeError):
+                tr.write(*bad_args, **bad_kw)
+        while not accepted or len(accepted[0].messages) < 3:
+            await asyncio.sleep(0.001)
+        tr.close()
+        server.close()
+        await server.wait_closed()
+        return accepted[0].messages
+
+    assert run(nloop, main()) == [b'one', b'two', b'three']

@@ -21,4 +21,5 @@ cdef class StreamTransport(TransportBase):
     cdef _on_write_done(self, int status)
     cdef _on_shutdown(self, int status)
     cdef _on_stream_closed(self)
+    cdef inline _write_checked(self, data)
     cdef inline _write_data(self, data)

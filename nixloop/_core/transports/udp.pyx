@@ -28,6 +28,10 @@ cdef class UDPTransport(UnixDatagramTransport):
         return t
 
     def sendto(self, data, addr=None):
+        self._sendto(data, addr)
+
+    cdef _sendto(self, data, addr):
+        # sendto(data[, addr]); fastcall.pyx calls it straight when no keyword is given.
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f'data argument must be a bytes-like object, not '
                             f'{type(data).__name__!r}')

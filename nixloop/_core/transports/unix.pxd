@@ -9,6 +9,7 @@ cdef class PolledTransportBase(TransportBase):
 
 cdef class SeqpacketTransport(PolledTransportBase):
     cdef object _fds_cb
+    cdef _write_message(self, data)
 
 
 cdef class UnixDatagramTransport(PolledTransportBase):

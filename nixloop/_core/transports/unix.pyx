@@ -164,6 +164,10 @@ cdef class SeqpacketTransport(PolledTransportBase):
 
     def write(self, data):
         """Send `data` as one message."""
+        self._write_message(data)
+
+    cdef _write_message(self, data):
+        # write(data); fastcall.pyx calls it straight for write(data) with no keyword.
         if self._closing or self._eof or self._conn_lost or not (
                 PyBytes_CheckExact(data) or isinstance(data, (bytes, bytearray, memoryview))):
             self.send_fds(data, None)       # the checks and their errors
