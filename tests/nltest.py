@@ -59,3 +59,33 @@ class JsLog:
 
     def __call__(self, *args):
         self.lines.append(" ".join(js(a) for a in args))
+
+
+class ReceivedLog:
+    """What a protocol was given, for tests of received bytes objects: the hash and a copy made
+    at once of every piece, the object itself for every third piece and a memoryview of every
+    fifth; check_intact() then finds any kept object that a later read changed."""
+
+    def __init__(self):
+        self.records = []       # (hash(data), copy made at once)
+        self.kept = []          # (index, the object)
+        self.views = []         # (index, memoryview of the object)
+
+    def record(self, data):
+        i = len(self.records)
+        self.records.append((hash(data), bytes(bytearray(data))))
+        if i % 3 == 0:
+            self.kept.append((i, data))
+        if i % 5 == 0:
+            self.views.append((i, memoryview(data)))
+
+    def copies(self):
+        return [copy for _, copy in self.records]
+
+    def check_intact(self):
+        for h, copy in self.records:
+            assert h == hash(copy)
+        for i, data in self.kept:
+            assert data == self.records[i][1] and hash(data) == hash(self.records[i][1])
+        for i, view in self.views:
+            assert view.tobytes() == self.records[i][1]

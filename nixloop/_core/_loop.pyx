@@ -305,12 +305,7 @@ cdef class BaseLoop:
 
     def call_soon(self, callback, *args, context=None):
         """Schedule callback(*args) to run on the next iteration, in FIFO order."""
-        if self._closed:
-            raise RuntimeError('Event loop is closed')
-        if self._debug:
-            self._check_thread()
-            _check_callback(callback, 'call_soon')
-        return self._call_soon(callback, args, context)
+        return self._call_soon_checked(callback, args, context)
 
     def call_soon_threadsafe(self, callback, *args, context=None):
         """Like call_soon(), from any thread: wakes the loop through a uv_async handle."""
@@ -335,6 +330,15 @@ cdef class BaseLoop:
                 not self._running or PyThread_get_thread_ident() == self._thread_id):
             self._wake()
         return h
+
+    cdef inline Handle _call_soon_checked(self, object callback, tuple args, object context):
+        """call_soon()'s checks, then _call_soon(): for the def method and its fast entry."""
+        if self._closed:
+            raise RuntimeError('Event loop is closed')
+        if self._debug:
+            self._check_thread()
+            _check_callback(callback, 'call_soon')
+        return self._call_soon(callback, args, context)
 
     cdef inline Handle _call_soon(self, object callback, tuple args, object context):
         cdef Handle h = Handle.__new__(Handle)

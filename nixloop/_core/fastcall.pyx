@@ -49,12 +49,7 @@ cdef object _call_soon_fast(object self, PyObject** args, Py_ssize_t nargs, PyOb
         for i in range(1, nargs):
             Py_INCREF(<object>args[i])
             PyTuple_SET_ITEM(rest, i - 1, <object>args[i])
-    if loop._closed:
-        raise RuntimeError('Event loop is closed')
-    if loop._debug:
-        loop._check_thread()
-        _check_callback(<object>args[0], 'call_soon')
-    return loop._call_soon(<object>args[0], rest, context)
+    return loop._call_soon_checked(<object>args[0], rest, context)
 
 
 _call_soon_def = nl_install_fastcall(

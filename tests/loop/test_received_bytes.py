@@ -9,31 +9,25 @@ import os
 import socket
 
 import pytest
+from nltest import ReceivedLog
 
 SIZE = 1000
 COUNT = 60
 
 
 class Recorder(asyncio.Protocol):
-    """Records every chunk; keeps the object itself for every third, a memoryview for every
-    fifth, and acknowledges each chunk so that the client sends the next one only then."""
+    """Logs every chunk (nltest.ReceivedLog) and acknowledges each one, so that the client sends
+    the next one only then."""
 
     def __init__(self):
-        self.records = []       # (hash(data), copy made at once)
-        self.kept = []          # (index, the object)
-        self.views = []         # (index, memoryview)
+        self.log = ReceivedLog()
         self.received = 0
 
     def connection_made(self, transport):
         self.transport = transport
 
     def data_received(self, data):
-        i = len(self.records)
-        self.records.append((hash(data), bytes(bytearray(data))))
-        if i % 3 == 0:
-            self.kept.append((i, data))
-        if i % 5 == 0:
-            self.views.append((i, memoryview(data)))
+        self.log.record(data)
         self.received += len(data)
         self.transport.write(b'k')
 
@@ -71,15 +65,8 @@ def test_kept_chunks_and_hashes_survive_later_reads(loop, family, tmp_path, no_f
     loop.run_until_complete(main())
     assert proto.received == COUNT * SIZE
     # Each chunk arrived alone (one write, then the ack): the checks below cover COUNT reads.
-    assert len(proto.records) == COUNT
-    for i, (h, copy) in enumerate(proto.records):
-        assert copy == bytes([i % 256]) * SIZE
-        assert h == hash(copy)
-    for i, data in proto.kept:
-        assert data == proto.records[i][1]
-        assert hash(data) == hash(proto.records[i][1])
-    for i, view in proto.views:
-        assert view.tobytes() == proto.records[i][1]
+    assert proto.log.copies() == [bytes([i % 256]) * SIZE for i in range(COUNT)]
+    proto.log.check_intact()
 
 
 class SlowReaderEcho(asyncio.Protocol):
@@ -139,26 +126,19 @@ def test_changing_message_lengths_arrive_intact(loop, no_fd_leak):
                     assert await asyncio.wait_for(reader.read(65536), 10)
 
     loop.run_until_complete(main())
-    assert b''.join(copy for _, copy in proto.records) == b''.join(sent)
-    for h, copy in proto.records:
-        assert h == hash(copy)
-    for i, data in proto.kept:
-        assert data == proto.records[i][1]
+    assert b''.join(proto.log.copies()) == b''.join(sent)
+    proto.log.check_intact()
 
 
 class DatagramRecorder(asyncio.DatagramProtocol):
     def __init__(self):
-        self.records = []
-        self.kept = []
+        self.log = ReceivedLog()
 
     def connection_made(self, transport):
         self.transport = transport
 
     def datagram_received(self, data, addr):
-        i = len(self.records)
-        self.records.append((hash(data), bytes(bytearray(data))))
-        if i % 3 == 0:
-            self.kept.append((i, data))
+        self.log.record(data)
         self.transport.sendto(b'k', addr)
 
 
@@ -191,8 +171,5 @@ def test_datagrams_keep_their_content(loop, no_fd_leak):
         return proto
 
     proto = loop.run_until_complete(main())
-    assert [copy for _, copy in proto.records] == sent
-    for h, copy in proto.records:
-        assert h == hash(copy)
-    for i, data in proto.kept:
-        assert data == sent[i] and hash(data) == hash(sent[i])
+    assert proto.log.copies() == sent
+    proto.log.check_intact()

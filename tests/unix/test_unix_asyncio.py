@@ -1,5 +1,6 @@
 """asyncio surface: loop.create_seqpacket_server/connection, Unix datagram endpoints."""
 import asyncio
+import contextlib
 import errno
 import os
 import socket
@@ -49,6 +50,26 @@ class Collect(SeqpacketProtocol):
 
     def connection_lost(self, exc):
         self.lost.set_result(exc)
+
+
+@contextlib.asynccontextmanager
+async def collect_pair(path):
+    """A SEQPACKET server of Collect protocols at `path` and a Collect client to it: yields the
+    client's transport and the list the server's protocols go into as it accepts."""
+    loop = asyncio.get_running_loop()
+    accepted = []
+
+    def factory():
+        accepted.append(Collect())
+        return accepted[-1]
+    server = await loop.create_seqpacket_server(factory, path)
+    tr, _ = await loop.create_seqpacket_connection(Collect, path)
+    try:
+        yield tr, accepted
+    finally:
+        tr.close()
+        server.close()
+        await server.wait_closed()
 
 
 def test_seqpacket_echo_and_stale_file(nloop, tmp_path, no_fd_leak):
@@ -224,28 +245,17 @@ def test_eof_truncation_and_fds_on_transport(nloop, tmp_path, no_fd_leak):
     r, w = os.pipe()
 
     async def main():
-        loop = asyncio.get_running_loop()
-        accepted = []
-
-        def factory():
-            p = Collect()
-            accepted.append(p)
-            return p
-        server = await loop.create_seqpacket_server(factory, path)
-        tr, pr = await loop.create_seqpacket_connection(Collect, path)
-        tr.send_fds(b'with fd', [w])
-        while not accepted or not accepted[0].messages:
-            await asyncio.sleep(0.001)
-        srv = accepted[0]
-        assert srv.messages == [b'with fd'] and len(srv.fds) == 1
-        os.write(srv.fds[0][0], b'ok')
-        os.close(srv.fds[0][0])
-        srv.transport.set_read_buffer_size(100)
-        tr.write(b'L' * 101)
-        exc = await srv.lost
-        tr.close()
-        server.close()
-        await server.wait_closed()
+        async with collect_pair(path) as (tr, accepted):
+            tr.send_fds(b'with fd', [w])
+            while not accepted or not accepted[0].messages:
+                await asyncio.sleep(0.001)
+            srv = accepted[0]
+            assert srv.messages == [b'with fd'] and len(srv.fds) == 1
+            os.write(srv.fds[0][0], b'ok')
+            os.close(srv.fds[0][0])
+            srv.transport.set_read_buffer_size(100)
+            tr.write(b'L' * 101)
+            exc = await srv.lost
         return exc, srv.messages
     try:
         exc, msgs = run(nloop, main())
@@ -467,26 +477,16 @@ def test_seqpacket_write_call_forms(nloop, tmp_path, no_fd_leak):
     path = str(tmp_path / 'w')
 
     async def main():
-        loop = asyncio.get_running_loop()
-        accepted = []
-
-        def factory():
-            accepted.append(Collect())
-            return accepted[-1]
-        server = await loop.create_seqpacket_server(factory, path)
-        tr, _ = await loop.create_seqpacket_connection(Collect, path)
-        tr.write(b'one')
-        tr.write(data=b'two')
-        tr.write(bytearray(b'three'))
-        for bad_args, bad_kw in (((), {}), ((b'x', b'y'), {}), (('text',), {}),
-                                 ((), {'dat': b'x'})):
-            with pytest.raises(TypeError):
-                tr.write(*bad_args, **bad_kw)
-        while not accepted or len(accepted[0].messages) < 3:
-            await asyncio.sleep(0.001)
-        tr.close()
-        server.close()
-        await server.wait_closed()
+        async with collect_pair(path) as (tr, accepted):
+            tr.write(b'one')
+            tr.write(data=b'two')
+            tr.write(bytearray(b'three'))
+            for bad_args, bad_kw in (((), {}), ((b'x', b'y'), {}), (('text',), {}),
+                                     ((), {'dat': b'x'})):
+                with pytest.raises(TypeError):
+                    tr.write(*bad_args, **bad_kw)
+            while not accepted or len(accepted[0].messages) < 3:
+                await asyncio.sleep(0.001)
         return accepted[0].messages
 
     assert run(nloop, main()) == [b'one', b'two', b'three']

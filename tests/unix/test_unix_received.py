@@ -4,10 +4,12 @@ object, and scatters the rest of a longer message into its read buffer (compat.h
 these tests check that no kept message, hash, or message of another length is ever changed by
 that, and that a message longer than the read buffer is still refused whole."""
 import asyncio
+import contextlib
 import errno
 import os
 
 from nixloop.unix import SeqpacketProtocol
+from nltest import ReceivedLog
 
 # Runs of one length (read into the kept object) broken by longer ones (split between the
 # object and the buffer), shorter ones, the empty message and one-byte ones.
@@ -20,25 +22,17 @@ def run(loop, coro, timeout=30):
 
 
 class Recorder(SeqpacketProtocol):
-    """Keeps every message it gets (and a memoryview of every fifth), with its hash and a copy
-    made at once; acknowledges each one."""
+    """Logs every message (nltest.ReceivedLog) and acknowledges each one."""
 
     def __init__(self):
-        self.records = []
-        self.kept = []
-        self.views = []
+        self.log = ReceivedLog()
         self.lost = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport):
         self.transport = transport
 
     def message_received(self, data):
-        i = len(self.records)
-        self.records.append((hash(data), bytes(bytearray(data))))
-        if i % 3 == 0:
-            self.kept.append((i, data))
-        if i % 5 == 0:
-            self.views.append((i, memoryview(data)))
+        self.log.record(data)
         self.transport.write(b'k')
 
     def connection_lost(self, exc):
@@ -57,7 +51,10 @@ class Acks(SeqpacketProtocol):
         self.acks.put_nowait(data)
 
 
-async def _serve(path):
+@contextlib.asynccontextmanager
+async def connected(path):
+    """A SEQPACKET server of Recorders at `path` and a client to it: yields the client's
+    transport, its Acks protocol and the server's Recorder once accepted."""
     loop = asyncio.get_running_loop()
     accepted = []
 
@@ -66,33 +63,34 @@ async def _serve(path):
         return accepted[-1]
     server = await loop.create_seqpacket_server(factory, path)
     tr, client = await loop.create_seqpacket_connection(Acks, path)
-    return server, tr, client, accepted
+    try:
+        while not accepted:
+            await asyncio.sleep(0.001)
+        yield tr, client, accepted[0]
+    finally:
+        tr.close()
+        server.close()
+        await server.wait_closed()
 
 
-def _check(rec, sent):
-    assert [copy for _, copy in rec.records] == sent
-    for h, copy in rec.records:
-        assert h == hash(copy)
-    for i, data in rec.kept:
-        assert data == sent[i] and hash(data) == hash(sent[i])
-    for i, view in rec.views:
-        assert view.tobytes() == sent[i]
+async def send_acked(tr, client, messages):
+    """Sends each message and waits for its acknowledgement before the next."""
+    for msg in messages:
+        tr.write(msg)
+        assert await asyncio.wait_for(client.acks.get(), 10) == b'k'
 
 
 def test_messages_one_at_a_time_keep_their_content(nloop, tmp_path, no_fd_leak):
     sent = [os.urandom(n) for n in LENGTHS]
 
     async def main():
-        server, tr, client, accepted = await _serve(str(tmp_path / 's'))
-        for msg in sent:
-            tr.write(msg)
-            assert await asyncio.wait_for(client.acks.get(), 10) == b'k'
-        tr.close()
-        server.close()
-        await server.wait_closed()
-        return accepted[0]
+        async with connected(str(tmp_path / 's')) as (tr, client, rec):
+            await send_acked(tr, client, sent)
+        return rec
 
-    _check(run(nloop, main()), sent)
+    rec = run(nloop, main())
+    assert rec.log.copies() == sent
+    rec.log.check_intact()
 
 
 def test_messages_in_a_burst_keep_their_content(nloop, tmp_path, no_fd_leak):
@@ -100,22 +98,19 @@ def test_messages_in_a_burst_keep_their_content(nloop, tmp_path, no_fd_leak):
     sent = [os.urandom(n) for n in LENGTHS * 3]
 
     async def main():
-        server, tr, client, accepted = await _serve(str(tmp_path / 's'))
-        while not accepted:
-            await asyncio.sleep(0.001)
-        accepted[0].transport.pause_reading()
-        for msg in sent:
-            tr.write(msg)
-        await asyncio.sleep(0.05)
-        accepted[0].transport.resume_reading()
-        for _ in sent:
-            assert await asyncio.wait_for(client.acks.get(), 10) == b'k'
-        tr.close()
-        server.close()
-        await server.wait_closed()
-        return accepted[0]
+        async with connected(str(tmp_path / 's')) as (tr, client, rec):
+            rec.transport.pause_reading()
+            for msg in sent:
+                tr.write(msg)
+            await asyncio.sleep(0.05)
+            rec.transport.resume_reading()
+            for _ in sent:
+                assert await asyncio.wait_for(client.acks.get(), 10) == b'k'
+        return rec
 
-    _check(run(nloop, main()), sent)
+    rec = run(nloop, main())
+    assert rec.log.copies() == sent
+    rec.log.check_intact()
 
 
 def test_a_longer_message_than_the_buffer_is_refused_after_kept_ones(nloop, tmp_path,
@@ -125,20 +120,14 @@ def test_a_longer_message_than_the_buffer_is_refused_after_kept_ones(nloop, tmp_
     sent = [os.urandom(1000) for _ in range(4)] + [os.urandom(3000)]
 
     async def main():
-        server, tr, client, accepted = await _serve(str(tmp_path / 's'))
-        while not accepted:
-            await asyncio.sleep(0.001)
-        accepted[0].transport.set_read_buffer_size(3000)
-        for msg in sent:
-            tr.write(msg)
-            assert await asyncio.wait_for(client.acks.get(), 10) == b'k'
-        tr.write(b'x' * 3001)
-        exc = await asyncio.wait_for(accepted[0].lost, 10)
-        tr.close()
-        server.close()
-        await server.wait_closed()
-        return exc, accepted[0]
+        async with connected(str(tmp_path / 's')) as (tr, client, rec):
+            rec.transport.set_read_buffer_size(3000)
+            await send_acked(tr, client, sent)
+            tr.write(b'x' * 3001)
+            exc = await asyncio.wait_for(rec.lost, 10)
+        return exc, rec
 
     exc, rec = run(nloop, main())
     assert isinstance(exc, OSError) and exc.errno == errno.EMSGSIZE
-    _check(rec, sent)
+    assert rec.log.copies() == sent
+    rec.log.check_intact()
