@@ -1,6 +1,7 @@
 """Instructions per echo request of a benchmark server, counted by callgrind.
 
     .venv/bin/python perf/callgrind_echo.py --loop nixloop --server protocol_echo --size 1024
+    .venv/bin/python perf/callgrind_echo.py --server seqpacket_echo --transport seqpacket
 
 The server (perf/servers/<server>.py) runs under `valgrind --tool=callgrind`; the C load generator
 (perf/build/loadgen, `make -C perf/c loadgen`) makes one connection (--connections C: C) and sends
@@ -46,19 +47,30 @@ def per_function(out_file):
     return costs
 
 
+# --transport: the server's listen option and the load generator's flags for its READY address.
+TRANSPORTS = {
+    'tcp': (lambda sock: ['--tcp', '127.0.0.1:0'], lambda addr: ['--tcp', addr]),
+    'unix': (lambda sock: ['--unix', sock], lambda addr: ['--unix', addr]),
+    'seqpacket': (lambda sock: ['--unix', sock],
+                  lambda addr: ['--unix', addr, '--seqpacket']),
+}
+
+
 def one_run(args, requests, tmp):
     out = os.path.join(tmp, f'callgrind.{requests}.out')
+    listen, connect = TRANSPORTS[args.transport]
     server = subprocess.Popen(
         ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}', sys.executable,
-         os.path.join(HERE, 'servers', args.server + '.py'), '--loop', args.loop,
-         '--tcp', '127.0.0.1:0'],
+         os.path.join(HERE, 'servers', args.server + '.py'), '--loop', args.loop]
+        + listen(os.path.join(tmp, f'echo.{requests}.sock')),
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED='0'))
     try:
         line = server.stdout.readline().split()
-        if line[:2] != ['READY', 'tcp']:
+        if line[:1] != ['READY'] or len(line) < 3:
             raise RuntimeError(f'server did not start: {line}')
-        subprocess.run([LOADGEN, '--tcp', line[2], '--mode', 'echo', '-c', str(args.connections),
+        subprocess.run([LOADGEN] + connect(line[2]) + ['--mode', 'echo',
+                        '-c', str(args.connections),
                         '-s', str(args.size), '-w', '0', '-d', '600', '--timeout', '600',
                         '--max-requests', str(requests)],
                        check=True, stdout=subprocess.DEVNULL, timeout=900)
@@ -72,6 +84,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--loop', default='nixloop')
     ap.add_argument('--server', default='protocol_echo')
+    ap.add_argument('--transport', choices=sorted(TRANSPORTS), default='tcp',
+                    help='seqpacket: use --server seqpacket_echo')
     ap.add_argument('--size', type=int, default=1024)
     ap.add_argument('--requests', type=int, nargs=2, default=(2000, 6000), metavar=('N1', 'N2'))
     ap.add_argument('--connections', type=int, default=1,
