@@ -22,13 +22,13 @@ import signal as _signal
 import socket as _socket
 import subprocess
 import sys
-import threading
 
-from .._core._loop import ChannelHandle, PollHandle, READABLE
+from .._core._loop import ChannelHandle
 from .._nodeenv import state_for
 from ..errors import (ERR_CHILD_PROCESS_IPC_REQUIRED, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE,
                       ERR_IPC_ONE_PIPE, system_error, validate_signal)
 from ..events import EventEmitter
+from ..loop.exitwatch import ExitWatch
 from ..net import Socket
 from ..net.common import get_loop
 from ._channel import Channel
@@ -50,90 +50,6 @@ def _interpreter_flags() -> list:
         return list(subprocess._args_from_interpreter_flags())
     except Exception:
         return []
-
-
-class _ExitWatch:
-    """Calls ``on_exit(status)`` when the child exits: a pidfd on the loop's poll (ref'd like
-    Node's process handle), or a thread blocked in waitpid. The loop cancels it if it closes
-    first (the pidfd is then closed; the child is left to Popen's own reaping)."""
-
-    def __init__(self, loop, pid: int, on_exit, popen=None) -> None:
-        self.loop = loop
-        self.pid = pid
-        self.on_exit = on_exit
-        self.popen = popen
-        self.reaped = False
-        self.poll = None
-        self.pidfd = -1
-        self.watches = loop.__dict__.setdefault("_nixloop_exit_watches", set())
-        self.watches.add(self)
-        try:
-            self.pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            self.pidfd = -1
-        if self.pidfd >= 0:
-            self.poll = PollHandle.create(loop, self.pidfd)
-            self.poll.on_event = self._ready
-            self.poll.start(READABLE)
-        else:
-            threading.Thread(target=self._wait, name=f"nixloop-waitpid-{pid}",
-                             daemon=True).start()
-
-    def _ready(self, events, exc) -> None:
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.pid, None
-        if pid == 0:
-            return
-        self.reaped = True
-        self.cancel()
-        self.on_exit(status)
-
-    def _wait(self) -> None:
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            status = None
-        try:
-            self.loop.call_soon_threadsafe(self._exited_from_thread, status)
-        except RuntimeError:
-            pass
-
-    def _exited_from_thread(self, status) -> None:
-        self.watches.discard(self)
-        self.on_exit(status)
-
-    def cancel(self) -> None:
-        """Stop watching: after the exit, or when the loop closes first (an unref'd child
-        outliving the parent's loop). Then a daemon thread reaps the child when it ends, so that
-        it leaves no zombie (and its Popen no ResourceWarning)."""
-        self.watches.discard(self)
-        if self.poll is not None:
-            self.poll.close()          # out of epoll at once: the pidfd may go
-            self.poll = None
-            if not self.reaped:
-                threading.Thread(target=self._reap_abandoned, name=f"nixloop-reap-{self.pid}",
-                                 daemon=True).start()
-        if self.pidfd >= 0:
-            os.close(self.pidfd)
-            self.pidfd = -1
-
-    def _reap_abandoned(self) -> None:
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            return
-        if self.popen is not None and self.popen.returncode is None:
-            self.popen.returncode = os.waitstatus_to_exitcode(status)
-
-    def ref(self) -> None:
-        if self.poll is not None:
-            self.poll.ref()
-
-    def unref(self) -> None:
-        if self.poll is not None:
-            self.poll.unref()
 
 
 def _stdio_list(stdio, silent):
@@ -251,7 +167,8 @@ class ChildProcess(EventEmitter):
         handle = ChannelHandle.from_fd(loop, parent_end.detach())
         self._closesNeeded += 1
         Channel(self, handle, loop, serialization, parent=True, on_closed=self._maybe_close)
-        self._watch = _ExitWatch(loop, popen.pid, self._on_exit_status, popen)
+        self._watch = ExitWatch(loop, popen.pid, self._on_exit_status, popen,
+                                reap_if_cancelled=True)
 
     def _on_exit_status(self, status) -> None:
         state_for(self._loop).invoke(self._on_exit, (status,), "child process exit")

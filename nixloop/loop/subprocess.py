@@ -3,10 +3,9 @@
 The child is started with subprocess.Popen, as asyncio's Unix loop does, and the transport is
 asyncio's own BaseSubprocessTransport (its pipes come through the loop's connect_read_pipe /
 connect_write_pipe, nixloop/loop/pipes.py). What is nixloop's is how the exit is learnt: a pidfd
-(os.pidfd_open, Linux 5.3+) watched by the loop's uv_poll, which becomes readable when the child
-exits; it is then reaped with waitpid(WNOHANG). Without pidfds a thread waits for the child
-(blocking waitpid) and hands the status to the loop with call_soon_threadsafe. No SIGCHLD handler
-is installed and no child watcher is needed, on any Python version. If an asyncio child watcher
+on the loop's poll, or a thread blocked in waitpid where there are no pidfds
+(nixloop/loop/exitwatch.py). No SIGCHLD handler is installed and no child watcher is needed, on
+any Python version. If an asyncio child watcher
 other than the defaults (Threaded, Pidfd) has been set on the policy (Python < 3.14,
 asyncio.set_child_watcher()), it is used instead, as asyncio's own loop does: a FastChildWatcher,
 for one, reaps every child of the process.
@@ -22,10 +21,11 @@ import contextvars
 import os
 import subprocess
 import sys
-import threading
 
 from asyncio import base_subprocess
 from asyncio.log import logger
+
+from .exitwatch import ExitWatch, cancel_all
 
 __all__ = ['SubprocessMixin']
 
@@ -65,73 +65,18 @@ class SubprocessTransport(base_subprocess.BaseSubprocessTransport):
                                       stderr=stderr, universal_newlines=False, bufsize=bufsize,
                                       **kwargs)
 
-
-def _exit_code(status):
-    return os.waitstatus_to_exitcode(status)
-
-
-class _ExitWatch:
-    """Reports one child's exit to its transport, from a pidfd or a waiting thread."""
-
-    def __init__(self, loop, transport, watches):
-        self.loop = loop
-        self.transport = transport
-        self.watches = watches          # the loop's live watches: this one leaves at the exit
-        watches.add(self)
-        self.pid = transport.get_pid()
-        self.pidfd = -1
-        try:
-            self.pidfd = os.pidfd_open(self.pid)
-        except (AttributeError, OSError):
-            self.pidfd = -1
-        if self.pidfd >= 0:
-            loop._add_reader(self.pidfd, self._pidfd_ready)
-        else:
-            threading.Thread(target=self._wait_in_thread, name=f'nixloop-waitpid-{self.pid}',
-                             daemon=True).start()
-
-    def _pidfd_ready(self):
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.pid, None    # reaped elsewhere (Popen.poll(), for one)
-        if pid == 0:
-            return                          # not yet (a spurious wake-up)
-        self.loop._remove_reader(self.pidfd)
-        os.close(self.pidfd)
-        self.pidfd = -1
-        self._exited(status)
-
-    def _wait_in_thread(self):
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            status = None
-        try:
-            self.loop.call_soon_threadsafe(self._exited, status)
-        except RuntimeError:
-            pass                            # the loop was closed meanwhile
-
-    def _exited(self, status):
-        self.watches.discard(self)
-        transport, self.transport = self.transport, None
+    def _exit_status(self, status):
+        # the ExitWatch's report: a wait status, or None when the child was reaped elsewhere
         if status is not None:
-            code = _exit_code(status)
+            code = os.waitstatus_to_exitcode(status)
         else:
-            code = transport._proc.returncode
+            code = self._proc.returncode
             if code is None:
                 logger.warning('Unknown child process pid %d, will report returncode 255',
-                               self.pid)
+                               self._proc.pid)
                 code = 255
-        if transport._returncode is None:
-            transport._process_exited(code)
-
-    def cancel(self):
-        """The loop closes: stop watching (the child is left to Popen)."""
-        if self.pidfd >= 0:
-            self.loop._remove_reader(self.pidfd)
-            os.close(self.pidfd)
-            self.pidfd = -1
+        if self._returncode is None:
+            self._process_exited(code)
 
 
 class SubprocessMixin:
@@ -183,7 +128,7 @@ class SubprocessMixin:
         else:
             transport, waiter = self._new_subprocess(protocol, args, shell, stdin, stdout,
                                                      stderr, bufsize, extra, kwargs)
-            _ExitWatch(self, transport, self.__dict__.setdefault('_nixloop_exit_watches', set()))
+            ExitWatch(self, transport.get_pid(), transport._exit_status)
         try:
             await waiter
         except BaseException:
@@ -203,10 +148,10 @@ class SubprocessMixin:
         # an asyncio child watcher's callback: any thread
         self.call_soon_threadsafe(transport._process_exited, returncode)
 
-    def _cancel_exit_watches(self):
-        # a copy: cancel() takes the watch out of the set (child_process's watches do)
-        for watch in list(self.__dict__.pop('_nixloop_exit_watches', ())):
-            watch.cancel()
+    def _cancel_exit_watches(self, _cancel_all=cancel_all):
+        # bound at definition: close() also runs from __del__ at interpreter exit, when this
+        # module's globals may already be None
+        _cancel_all(self)
 
 
 def _check_popen_args(universal_newlines, bufsize, encoding, errors, text):

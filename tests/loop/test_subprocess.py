@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 
 import pytest
 
@@ -248,3 +249,23 @@ def test_loop_closed_with_a_child_running(nloop, no_fd_leak):
     nloop.close()
     os.kill(p.pid, signal.SIGKILL)
     os.waitpid(p.pid, 0)
+
+
+def test_exit_learnt_from_a_thread_without_pidfds(nloop, no_fd_leak, monkeypatch):
+    """nixloop: where pidfd_open fails (Linux < 5.3, some sandboxes) a thread waits for each
+    child; exit codes, signals and a child reaped elsewhere still reach the transport."""
+    def no_pidfd(pid, flags=0):
+        raise OSError(38, 'Function not implemented')
+    monkeypatch.setattr(os, 'pidfd_open', no_pidfd)
+
+    async def main():
+        p = await asyncio.create_subprocess_exec(sys.executable, '-c', 'raise SystemExit(5)')
+        assert await p.wait() == 5
+        p = await asyncio.create_subprocess_exec('sleep', '30')
+        assert f'nixloop-waitpid-{p.pid}' in {t.name for t in threading.enumerate()}
+        p.send_signal(signal.SIGTERM)
+        assert await p.wait() == -signal.SIGTERM
+        p = await asyncio.create_subprocess_exec('true', stdout=PIPE)
+        assert await p.stdout.read() == b''
+        return await p.wait()
+    assert run(nloop, main()) == 0
