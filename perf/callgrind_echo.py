@@ -72,7 +72,7 @@ def one_run(args, requests, tmp):
         subprocess.run([LOADGEN] + connect(line[2]) + ['--mode', 'echo',
                         '-c', str(args.connections),
                         '-s', str(args.size), '-w', '0', '-d', '600', '--timeout', '600',
-                        '--max-requests', str(requests)],
+                        '--max-requests', str(requests)] + (['--http'] if args.http else []),
                        check=True, stdout=subprocess.DEVNULL, timeout=900)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -87,6 +87,9 @@ def main():
     ap.add_argument('--transport', choices=sorted(TRANSPORTS), default='tcp',
                     help='seqpacket: use --server seqpacket_echo')
     ap.add_argument('--size', type=int, default=1024)
+    ap.add_argument('--http', action='store_true',
+                    help="HTTP/1.1 keep-alive GETs (the load generator's --http): with --server "
+                         "uvicorn_hello or aiohttp_hello")
     ap.add_argument('--requests', type=int, nargs=2, default=(2000, 6000), metavar=('N1', 'N2'))
     ap.add_argument('--connections', type=int, default=1,
                     help='concurrent connections (10: a saturated server, as python -m perf)')
