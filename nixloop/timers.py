@@ -96,7 +96,7 @@ from ._core._loop import UVTimer
 from ._nodeenv import LoopState as _LoopState, current_state as _current_state, drain_ticks, invoke
 from ._nodeenv import existing_state as _existing_state, nextTick
 from .errors import ERR_INVALID_ARG_TYPE
-from .node import process as _process
+from ._process import process as _process
 
 __all__ = [
     "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
