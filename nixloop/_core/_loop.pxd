@@ -104,6 +104,7 @@ cdef class BaseLoop:
     cdef inline _check_closed(self)
     cdef _check_thread(self)
     cdef inline Handle _call_soon_checked(self, object callback, tuple args, object context)
+    cdef Handle _call_soon_threadsafe(self, object callback, tuple args, object context)
     cdef inline Handle _call_soon(self, object callback, tuple args, object context)
     cdef inline _append_ready(self, Handle h)
     cdef _wake(self)

@@ -309,6 +309,10 @@ cdef class BaseLoop:
 
     def call_soon_threadsafe(self, callback, *args, context=None):
         """Like call_soon(), from any thread: wakes the loop through a uv_async handle."""
+        return self._call_soon_threadsafe(callback, args, context)
+
+    cdef Handle _call_soon_threadsafe(self, object callback, tuple args, object context):
+        """call_soon_threadsafe(): for the def method and its fast entry (fastcall.pyx)."""
         self._check_closed()
         if self._debug:
             _check_callback(callback, 'call_soon_threadsafe')

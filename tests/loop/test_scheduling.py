@@ -149,10 +149,12 @@ def test_call_soon_context(loop):
     assert out == ['in-ctx', 'unset']
 
 
-def test_call_soon_arguments_as_c_code_and_python_code_pass_them(loop):
-    """call_soon's argument forms (nixloop takes the C Task's form, positional arguments and a
-    lone context keyword, in a method of its own): each runs with its arguments in its context,
-    and every other form is accepted or refused as the loop's def method does."""
+@pytest.mark.parametrize('method', ['call_soon', 'call_soon_threadsafe'])
+def test_call_soon_arguments_as_c_code_and_python_code_pass_them(loop, method):
+    """call_soon's and call_soon_threadsafe's argument forms (nixloop takes the C Task's form,
+    positional arguments and a lone context keyword, in a method of its own): each runs with its
+    arguments in its context, and every other form is accepted or refused as the loop's def
+    method does."""
     var = contextvars.ContextVar('var', default='outer')
     out = []
 
@@ -162,29 +164,30 @@ def test_call_soon_arguments_as_c_code_and_python_code_pass_them(loop):
     ctx = contextvars.copy_context()
     ctx.run(var.set, 'inner')
     kwargs = {'context': ctx}
-    loop.call_soon(record)
-    loop.call_soon(record, 1, context=ctx)
-    loop.call_soon(record, 1, 2, 3, **kwargs)
-    loop.call_soon(record, 4, context=None)
-    loop.call_soon(callback=record)
-    loop.call_soon(record, **{'context': ctx})      # another kwnames tuple, the same keyword
+    schedule = getattr(loop, method)
+    schedule(record)
+    schedule(record, 1, context=ctx)
+    schedule(record, 1, 2, 3, **kwargs)
+    schedule(record, 4, context=None)
+    schedule(callback=record)
+    schedule(record, **{'context': ctx})      # another kwnames tuple, the same keyword
     with pytest.raises(TypeError):
-        loop.call_soon()
+        schedule()
     with pytest.raises(TypeError):
-        loop.call_soon(context=ctx)
+        schedule(context=ctx)
     with pytest.raises(TypeError):
-        loop.call_soon(record, contxt=ctx)
+        schedule(record, contxt=ctx)
     with pytest.raises(TypeError):
-        loop.call_soon(record, context=ctx, extra=1)
+        schedule(record, context=ctx, extra=1)
     with pytest.raises(TypeError):
-        loop.call_soon(record, 1, context=ctx, callback=record)
+        schedule(record, 1, context=ctx, callback=record)
     loop.call_soon(loop.stop, context=ctx)
     loop.run_forever()
     assert out == [((), 'outer'), ((1,), 'inner'), ((1, 2, 3), 'inner'), ((4,), 'outer'),
                    ((), 'outer'), ((), 'inner')]
     loop.close()
     with pytest.raises(RuntimeError):
-        loop.call_soon(record, context=ctx)
+        schedule(record, context=ctx)
 
 
 def test_tasks_and_future_callbacks_run_in_their_contexts(loop):
