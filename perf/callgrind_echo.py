@@ -67,8 +67,8 @@ def one_run(args, requests, tmp):
         env=dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED='0'))
     try:
         line = server.stdout.readline().split()
-        if line[:1] != ['READY'] or len(line) < 3:
-            raise RuntimeError(f'server did not start: {line}')
+        if line[:2] != ['READY', args.transport] or len(line) < 3:
+            raise RuntimeError(f'server did not start as a {args.transport} server: {line}')
         subprocess.run([LOADGEN] + connect(line[2]) + ['--mode', 'echo',
                         '-c', str(args.connections),
                         '-s', str(args.size), '-w', '0', '-d', '600', '--timeout', '600',
@@ -104,7 +104,8 @@ def main():
         o2 = one_run(args, n2, tmp)
         i1, i2 = total_instructions(o1), total_instructions(o2)
         per = (i2 - i1) / (n2 - n1)
-        print(f'{args.server} on {args.loop}, {args.size}-byte requests: {per:,.0f} instructions '
+        what = 'HTTP GET' if args.http else f'{args.size}-byte'
+        print(f'{args.server} on {args.loop}, {what} requests: {per:,.0f} instructions '
               f'per request ({n1}: {i1:,}; {n2}: {i2:,})')
         if args.top:
             f1, f2 = per_function(o1), per_function(o2)

@@ -14,9 +14,10 @@ loop), otherwise the child is left to its Popen (asyncio's subprocesses).
 
 The pidfd has a PollHandle of its own rather than going through add_reader: the fd is private,
 so add_reader's bookkeeping (its fd table, an fstat, a Handle through the ready queue) is not
-needed. That saves little: a spawn costs ~800 µs of CPU, nearly all of it the child's vfork and
-exec (perf/callgrind_micro.py --bench spawn --cpu 5; callgrind cannot count it, as valgrind 3.19
-fails pidfd_open and every loop falls back to a waiting thread under it).
+needed. Each child still costs its parent the poll handle's own syscalls (uv_poll_init tests
+the fd with an epoll_ctl ADD and DEL and sets it non-blocking; the close issues one more DEL)
+and two fstat()s of the closed-fd guard: a few µs of the ~170 µs a parent spends per spawn
+(perf/README.md, "Micro").
 """
 from __future__ import annotations
 
