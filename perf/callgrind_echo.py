@@ -83,9 +83,10 @@ def one_run(args, requests, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--loop', default='nixloop')
-    ap.add_argument('--server', default='protocol_echo')
-    ap.add_argument('--transport', choices=sorted(TRANSPORTS), default='tcp',
-                    help='seqpacket: use --server seqpacket_echo')
+    ap.add_argument('--server', default=None,
+                    help='a perf/servers script (default: protocol_echo; seqpacket_echo for '
+                         '--transport seqpacket)')
+    ap.add_argument('--transport', choices=sorted(TRANSPORTS), default='tcp')
     ap.add_argument('--size', type=int, default=1024)
     ap.add_argument('--http', action='store_true',
                     help="HTTP/1.1 keep-alive GETs (the load generator's --http): with --server "
@@ -96,6 +97,8 @@ def main():
     ap.add_argument('--top', type=int, default=0, metavar='K',
                     help='also print the K functions costing the most instructions per request')
     args = ap.parse_args()
+    if args.server is None:
+        args.server = 'seqpacket_echo' if args.transport == 'seqpacket' else 'protocol_echo'
     if not os.path.exists(LOADGEN):
         subprocess.run(['make', '-s', '-C', os.path.join(HERE, 'c'), 'loadgen'], check=True)
     n1, n2 = args.requests

@@ -15,7 +15,7 @@ cimport cython
 from libc.stdint cimport uint64_t, int64_t
 from libc.math cimport ceil, isfinite, INFINITY
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawFree
-from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from cpython.object cimport PyObject
 from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM, PyList_SET_ITEM
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
@@ -32,6 +32,7 @@ from .includes.python cimport (
     nl_gc_reachable_elsewhere, nl_gc_track_ctx, PyObject_GC_Track, PyObject_GC_UnTrack,
     nl_context_enter, nl_context_enter_io, nl_context_exit, nl_rx_bytes, nl_rx_bytes_clear,
     nl_rx_target, nl_rx_read, nl_rx_iov, nl_rx_gather, nl_install_fastcall, nl_vectorcall_with_self,
+    nl_rx_read_ref, nl_call_one, nl_call_two, nl_take_raised, nl_deque_len,
 )
 from cpython.object cimport PyTypeObject, destructor
 

@@ -93,7 +93,10 @@ cdef object _udp_sendto_def = None
 
 cdef object _stream_write_fast(object self, PyObject** args, Py_ssize_t nargs, PyObject* kwnames):
     if kwnames == NULL and nargs == 1:
-        (<StreamTransport>self)._write_checked(<object>args[0])
+        if PyBytes_CheckExact(<object>args[0]):
+            (<StreamTransport>self)._write_bytes(<object>args[0])
+        else:
+            (<StreamTransport>self)._write_checked(<object>args[0])
         return None
     return nl_vectorcall_with_self(_stream_write_def, self, args, nargs, kwnames)
 

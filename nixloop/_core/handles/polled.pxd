@@ -43,6 +43,7 @@ cdef class PolledSocketHandle(UVHandle):
     cdef int _read_error(self, object exc) except -1
     cdef int _ensure_rbuf(self) except -1
     cdef int _mark_messages(self) except -1
+    cdef inline bint _send_now(self, object data) noexcept
     cdef int _write(self, object data, object fds, object token, object path) except -1
     cdef int _sendmsg(self, const char* ptr, Py_ssize_t length, object fds, object dest)
     cdef _flush(self, bint from_poll)
@@ -55,4 +56,5 @@ cdef class PolledSocketHandle(UVHandle):
     cdef int _dest_sockaddr(self, bytes dest, sys_.sockaddr_storage* sa, sys_.socklen_t* salen)
     cdef object _dest_text(self, bytes dest)
     cdef _call(self, object cb, object arg)
+    cdef _call_failed(self, object cb, object exc)
     cdef _call2(self, object cb, object arg1, object arg2)

@@ -225,30 +225,33 @@ cdef class PolledSocketHandle(UVHandle):
     # -- helpers ------------------------------------------------------------------------------
 
     cdef _call(self, object cb, object arg):
+        # cb(arg): once per message read. The call's result is checked in C (compat.h
+        # nl_call_one) rather than in a try block, whose entry saves the exception state even
+        # when nothing is raised. _call2 likewise.
         if cb is None:
             return
-        try:
-            cb(arg)
-        except BaseException as exc:
-            handler = self.on_callback_error
-            if handler is not None and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                # the owner (an asyncio transport) fails itself, as asyncio does when
-                # protocol.data_received() raises; the protocol callback is called directly
-                # (no Python frame of the transport in between)
-                try:
-                    handler(exc)
-                except BaseException as exc2:
-                    _loop_error(self._loop, exc2, f'{type(self).__name__} on_callback_error', self)
-            else:
-                _loop_error(self._loop, exc, f'{type(self).__name__} callback {cb!r}', self)
+        if nl_call_one(<PyObject*>cb, <PyObject*>arg) < 0:
+            self._call_failed(cb, nl_take_raised())
+
+    cdef _call_failed(self, object cb, object exc):
+        handler = self.on_callback_error
+        if handler is not None and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            # the owner (an asyncio transport) fails itself, as asyncio does when
+            # protocol.data_received() raises; the protocol callback is called directly
+            # (no Python frame of the transport in between)
+            try:
+                handler(exc)
+            except BaseException as exc2:
+                _loop_error(self._loop, exc2, f'{type(self).__name__} on_callback_error', self)
+        else:
+            _loop_error(self._loop, exc, f'{type(self).__name__} callback {cb!r}', self)
 
     cdef _call2(self, object cb, object arg1, object arg2):
         if cb is None:
             return
-        try:
-            cb(arg1, arg2)
-        except BaseException as exc:
-            _loop_error(self._loop, exc, f'{type(self).__name__} callback {cb!r}', self)
+        if nl_call_two(<PyObject*>cb, <PyObject*>arg1, <PyObject*>arg2) < 0:
+            _loop_error(self._loop, nl_take_raised(), f'{type(self).__name__} callback {cb!r}',
+                        self)
 
     cdef int _update(self) except -1:
         cdef int events = 0
@@ -260,7 +263,7 @@ cdef class PolledSocketHandle(UVHandle):
             events |= uv.UV_READABLE
         if self.connecting and not self._retry_armed:
             events |= uv.UV_WRITABLE
-        if len(self._wq) and not self._retry_armed:
+        if nl_deque_len(<PyObject*>self._wq) and not self._retry_armed:
             events |= uv.UV_WRITABLE
         if events == self._events:
             return 0
@@ -292,7 +295,7 @@ cdef class PolledSocketHandle(UVHandle):
             if events & uv.UV_WRITABLE and not self._closing:
                 if self.connecting:
                     self._connect_attempt(0)
-                elif len(self._wq):
+                elif nl_deque_len(<PyObject*>self._wq):
                     self._flush(True)
             if events & (uv.UV_READABLE | uv.UV_DISCONNECT) and not self._closing:
                 if self.listening:
@@ -592,6 +595,17 @@ cdef class PolledSocketHandle(UVHandle):
         once, False when it was queued (on_write_done(token, exc) follows). See the module
         comment."""
         return self._write(data, fds, token, path) == 1
+
+    cdef inline bint _send_now(self, object data) noexcept:
+        """write(data) of a bytes object (no fds, no destination) when nothing is queued: one
+        send(). 1 when it went; 0 when it did not, with nothing sent (a message goes whole or
+        not at all), and _write() is to decide. A SEQPACKET echo request's write; its checks
+        are _write's, which the general path makes again."""
+        if (self._handle == NULL or self._closing or self._shut_wr or self._shutdown_pending
+                or self.connecting or nl_deque_len(<PyObject*>self._wq)):
+            return 0
+        return sys_.send(self.fd, PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data),
+                         sys_.MSG_NOSIGNAL) >= 0
 
     cdef int _write(self, object data, object fds, object token, object path) except -1:
         """write() for C callers: 1 sent, 0 queued."""

@@ -36,6 +36,9 @@ cdef class UVStream(UVHandle):
     cdef int _read_start(self) except -1
     cdef int _read_stop(self) except -1
     cdef int _write(self, object data, object token) except -1
+    cdef inline int _try_write(self, char* ptr, Py_ssize_t length) noexcept
+    cdef int _write_rest(self, object owner, char* ptr, Py_ssize_t length, int sent,
+                         object token) except -1
     cdef int _shutdown(self) except -1
     cdef int _listen(self, int backlog) except -1
     cdef int _listen_socket(self) except -1

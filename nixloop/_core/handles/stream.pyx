@@ -52,7 +52,49 @@ cdef void _stream_alloc(UVStream s, size_t suggested, uv.uv_buf_t* buf) noexcept
 
 cdef void _cb_stream_read(uv.uv_stream_t* s, ssize_t nread, const uv.uv_buf_t* buf) noexcept:
     nl_gil_acquire()
-    _stream_read(<UVStream>s.data, nread, buf)
+    cdef UVStream st = <UVStream>s.data
+    if nread > 0 and not st._buffered and st._transport is not None:
+        _stream_data_to_transport(st, <StreamTransport>st._transport, nread, buf)
+    else:
+        _stream_read(st, nread, buf)
+
+
+cdef void _stream_data_to_transport(UVStream s, StreamTransport t, ssize_t nread,
+                                    const uv.uv_buf_t* buf) noexcept:
+    # Bytes for an asyncio transport: once per echo request. One function from libuv's callback
+    # to data_received, with C-level result checks instead of the try blocks of the general
+    # path (_stream_read -> _on_read -> StreamTransport._on_data: Cython saves the exception
+    # state at each try) and the bound method called as its function (compat.h nl_call_one).
+    # What a failure leads to stays StreamTransport._data_received_error's.
+    cdef object ctx = s.context
+    cdef object cb = t._data_received
+    cdef PyObject* data
+    cdef int entered
+    if cb is None:
+        _stream_read(s, nread, buf)         # no protocol any more: the general path says so
+        return
+    entered = nl_context_enter_io(ctx)
+    data = nl_rx_read_ref(&s._loop.c.rx_bytes, buf.base, nread, &s._rx_fit)
+    if data == NULL:
+        _stream_data_failed(s, None)        # no memory for the bytes object
+    else:
+        if nl_call_one(<PyObject*>cb, data) < 0:
+            _stream_data_failed(s, t)
+        Py_XDECREF(data)
+    if entered:
+        nl_context_exit(ctx)
+
+
+cdef void _stream_data_failed(UVStream s, StreamTransport t) noexcept:
+    # as _on_read's handlers: a failed data_received goes to the transport, anything else
+    # (MemoryError making the bytes object) to the loop
+    cdef object exc = nl_take_raised()
+    try:
+        if t is None:
+            raise exc
+        t._data_received_error(exc)
+    except BaseException as e:
+        _loop_error(s._loop, e, 'stream read callback', s)
 
 
 cdef void _stream_read(UVStream s, ssize_t nread, const uv.uv_buf_t* buf) noexcept:
@@ -271,66 +313,74 @@ cdef class UVStream(UVHandle):
         cdef Py_buffer view
         cdef char* ptr
         cdef Py_ssize_t length
-        cdef int n = 0
-        cdef uv.uv_buf_t b
-        cdef WriteReq* wr
-        cdef object owner
-        cdef int err
-        cdef bint is_bytes = PyBytes_CheckExact(data)
         self._ensure_alive()
-        if is_bytes:
+        if PyBytes_CheckExact(data):
             ptr = PyBytes_AS_STRING(data)
             length = PyBytes_GET_SIZE(data)
-        else:
-            PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
-            ptr = <char*>view.buf
-            length = view.len
-        try:
             if length == 0:
                 return 1
-            if self._write_reqs == 0:
-                b.base = ptr
-                b.len = length
-                n = uv.uv_try_write(self._stream(), &b, 1)
-                if n == length:
-                    return 1
-                if n < 0:
-                    if n != uv.UV_EAGAIN and n != uv.UV_ENOSYS:
-                        raise convert_uv_error(n)
-                    n = 0
-            # Queue what is left. Bytes are immutable: point into them; copy anything else.
-            if is_bytes:
-                owner = data
-            else:
-                owner = PyBytes_FromStringAndSize(ptr + n, length - n)
-            wr = <WriteReq*>PyMem_RawMalloc(sizeof(WriteReq))
-            if wr == NULL:
-                raise MemoryError()
-            if is_bytes:
-                wr.buf.base = ptr + n
-            else:
-                wr.buf.base = PyBytes_AS_STRING(owner)
-            wr.buf.len = length - n
-            wr.nbytes = length - n
-            wr.req.data = <void*>self
-            err = uv.uv_write(&wr.req, self._stream(), &wr.buf, 1, _cb_stream_write)
-            if err < 0:
-                PyMem_RawFree(wr)
-                raise convert_uv_error(err)
-            wr.owner = <PyObject*>owner
-            Py_INCREF(owner)
-            if token is None:
-                wr.token = NULL
-            else:
-                wr.token = <PyObject*>token
-                Py_INCREF(token)
-            self._write_bytes += wr.nbytes
-            self._write_reqs += 1
-            self._keepalive()
-            return 0
+            return self._write_rest(data, ptr, length, self._try_write(ptr, length), token)
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            ptr = <char*>view.buf
+            length = view.len
+            if length == 0:
+                return 1
+            return self._write_rest(None, ptr, length, self._try_write(ptr, length), token)
         finally:
-            if not is_bytes:
-                PyBuffer_Release(&view)
+            PyBuffer_Release(&view)
+
+    cdef inline int _try_write(self, char* ptr, Py_ssize_t length) noexcept:
+        # uv_try_write's result (bytes sent, or an error), or 0 without trying when writes are
+        # queued: these bytes must go after them. The handle is alive (the caller checked).
+        cdef uv.uv_buf_t b
+        if self._write_reqs:
+            return 0
+        b.base = ptr
+        b.len = length
+        return uv.uv_try_write(self._stream(), &b, 1)
+
+    cdef int _write_rest(self, object owner, char* ptr, Py_ssize_t length, int sent,
+                         object token) except -1:
+        """What follows _try_write(ptr, length) == sent: 1 when it all went, else the rest is
+        queued in a uv_write and 0 returned. owner is the bytes object that ptr points into
+        (immutable: the queued write points into it too), or None for any other buffer, whose
+        rest is copied."""
+        cdef WriteReq* wr
+        cdef int err
+        if sent == length:
+            return 1
+        if sent < 0:
+            if sent != uv.UV_EAGAIN and sent != uv.UV_ENOSYS:
+                raise convert_uv_error(sent)
+            sent = 0
+        if owner is None:
+            owner = PyBytes_FromStringAndSize(ptr + sent, length - sent)
+            ptr = PyBytes_AS_STRING(owner)
+        else:
+            ptr += sent
+        wr = <WriteReq*>PyMem_RawMalloc(sizeof(WriteReq))
+        if wr == NULL:
+            raise MemoryError()
+        wr.buf.base = ptr
+        wr.buf.len = length - sent
+        wr.nbytes = length - sent
+        wr.req.data = <void*>self
+        err = uv.uv_write(&wr.req, self._stream(), &wr.buf, 1, _cb_stream_write)
+        if err < 0:
+            PyMem_RawFree(wr)
+            raise convert_uv_error(err)
+        wr.owner = <PyObject*>owner
+        Py_INCREF(owner)
+        if token is None:
+            wr.token = NULL
+        else:
+            wr.token = <PyObject*>token
+            Py_INCREF(token)
+        self._write_bytes += wr.nbytes
+        self._write_reqs += 1
+        self._keepalive()
+        return 0
 
     cdef _on_write_done(self, WriteReq* wr, int status):
         cdef object token = None

@@ -16,11 +16,20 @@
  * poll: the prepare callback (the last phase before the poll) saves the thread state here, and
  * the first callback after the poll takes the GIL back. A thread runs at most one loop at a
  * time, so one slot per thread is enough. */
-static __thread PyThreadState *nl_released_tstate = NULL;
+/* glibc: the initial-exec model reads the slots at a fixed offset from the thread pointer instead
+ * of calling __tls_get_addr (the general-dynamic model of a dlopen'd module), ~8 instructions
+ * each time, ~25 per echo request (callgrind). glibc keeps room for such small variables of
+ * modules loaded later; elsewhere (musl) the default model stays. */
+#if defined(__GLIBC__)
+#define NL_TLS __thread __attribute__((tls_model("initial-exec")))
+#else
+#define NL_TLS __thread
+#endif
+static NL_TLS PyThreadState *nl_released_tstate = NULL;
 /* The loop's "blocked in the poll" flag (LoopInternals.sleeping): 1 from right before the GIL is
  * given up until it is taken back. Only written and read with the GIL held, so other threads
  * that hold the GIL see it exactly. */
-static __thread int *nl_released_flag = NULL;
+static NL_TLS int *nl_released_flag = NULL;
 
 static inline void nl_gil_release(int *sleeping) {
     if (nl_released_tstate == NULL) {
@@ -340,6 +349,71 @@ static inline PyObject *nl_vectorcall_with_self(PyObject *func, PyObject *self,
         PyMem_Free(stack);
     }
     return res;
+}
+
+/* f(arg) and f(arg1, arg2) for a callback the loop calls once per event (a protocol's
+ * data_received, a handle's on_read): 0, or -1 with the exception set (nl_take_raised fetches
+ * it). A bound method of a function is called as its function with self in front, which is what
+ * the method object would do one call further down. stack[0] is the slot for self, the
+ * arguments follow, and stack[-1] exists too: the slot that a callee given
+ * PY_VECTORCALL_ARGUMENTS_OFFSET may borrow. */
+static inline int nl__call_stack(PyObject *f, PyObject **stack, Py_ssize_t nargs) {
+    PyObject *res;
+    vectorcallfunc vc;
+    if (Py_IS_TYPE(f, &PyMethod_Type)) {
+        PyObject *func = PyMethod_GET_FUNCTION(f);
+        stack[0] = PyMethod_GET_SELF(f);
+        vc = PyVectorcall_Function(func);
+        res = vc != NULL
+            ? vc(func, stack, (size_t)(nargs + 1) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
+            : PyObject_Vectorcall(func, stack, (size_t)(nargs + 1), NULL);
+    } else {
+        res = PyObject_Vectorcall(f, stack + 1, (size_t)nargs | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                  NULL);
+    }
+    if (res == NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+static inline int nl_call_one(PyObject *f, PyObject *arg) {
+    PyObject *stack[3] = {NULL, NULL, arg};
+    return nl__call_stack(f, stack + 1, 1);
+}
+
+static inline int nl_call_two(PyObject *f, PyObject *arg1, PyObject *arg2) {
+    PyObject *stack[4] = {NULL, NULL, arg1, arg2};
+    return nl__call_stack(f, stack + 1, 2);
+}
+
+/* len() of a collections.deque, or 0 for None: a deque's length is its ob_size (deque_len in
+ * Modules/_collectionsmodule.c returns Py_SIZE), read without PyObject_Size's slot lookups
+ * (~20 instructions, once per SEQPACKET echo request, callgrind). */
+static inline Py_ssize_t nl_deque_len(PyObject *d) {
+    return d == Py_None ? 0 : Py_SIZE(d);
+}
+
+/* The exception being raised, taken out of the thread state (a new reference, its traceback
+ * attached), for a caller that checked a C-level result instead of using a try block. */
+static inline PyObject *nl_take_raised(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc = PyErr_GetRaisedException();
+#else
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (exc != NULL && tb != NULL) {
+        PyException_SetTraceback(exc, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+#endif
+    if (exc == NULL) {
+        exc = PyObject_CallNoArgs(PyExc_SystemError);   /* a failure that raised nothing */
+    }
+    return exc;
 }
 
 /* Drops the loop's kept bytes object (nl_rx_bytes) when the loop closes. */

@@ -36,6 +36,13 @@ cdef extern from "includes/compat.h":
     object nl_install_fastcall(PyTypeObject* type, const char* name, void* fn, const char* doc)
     object nl_vectorcall_with_self(object func, object self, PyObject** args, Py_ssize_t nargs,
                                    PyObject* kwnames)
+    # The same as nl_rx_read, for a caller that checks for NULL itself.
+    PyObject* nl_rx_read_ref "nl_rx_read" (PyObject** slot, const char* base, Py_ssize_t n,
+                                           int* reused)
+    int nl_call_one(PyObject* f, PyObject* arg) noexcept
+    int nl_call_two(PyObject* f, PyObject* arg1, PyObject* arg2) noexcept
+    object nl_take_raised()
+    Py_ssize_t nl_deque_len(PyObject* d) noexcept
 
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.

@@ -14,6 +14,7 @@ cdef class StreamTransport(TransportBase):
                              bint is_unix, object context)
     cdef _set_protocol(self, protocol)
     cdef _on_data(self, object data)
+    cdef _data_received_error(self, exc)
     cdef object _get_buffer(self, size_t hint)
     cdef _on_buffer_filled(self, Py_ssize_t n)
     cdef _on_eof(self)
@@ -23,3 +24,5 @@ cdef class StreamTransport(TransportBase):
     cdef _on_stream_closed(self)
     cdef inline _write_checked(self, data)
     cdef inline _write_data(self, data)
+    cdef inline _write_bytes(self, data)
+    cdef _write_bytes_rest(self, data, Py_ssize_t length, int sent)

@@ -167,7 +167,11 @@ cdef class SeqpacketTransport(PolledTransportBase):
         self._write_message(data)
 
     cdef _write_message(self, data):
-        # write(data); fastcall.pyx calls it straight for write(data) with no keyword.
+        # write(data); fastcall.pyx calls it straight for write(data) with no keyword. A bytes
+        # message with nothing in the way is one send() (PolledSocketHandle._send_now).
+        if (PyBytes_CheckExact(data) and not (self._closing or self._eof or self._conn_lost)
+                and self._handle._send_now(data)):
+            return
         if self._closing or self._eof or self._conn_lost or not (
                 PyBytes_CheckExact(data) or isinstance(data, (bytes, bytearray, memoryview))):
             self.send_fds(data, None)       # the checks and their errors
