@@ -1,14 +1,17 @@
 """Instructions per echo request of a benchmark server, counted by callgrind.
 
     .venv/bin/python perf/callgrind_echo.py --loop nixloop --server protocol_echo --size 1024
-    .venv/bin/python perf/callgrind_echo.py --server seqpacket_echo --transport seqpacket
+    .venv/bin/python perf/callgrind_echo.py --transport seqpacket     # seqpacket_echo
+    .venv/bin/python perf/callgrind_echo.py --transport udp           # udp_echo
 
 The server (perf/servers/<server>.py) runs under `valgrind --tool=callgrind`; the C load generator
 (perf/build/loadgen, `make -C perf/c loadgen`) makes one connection (--connections C: C) and sends
 N requests of SIZE bytes, one at a time on each connection, each echoed back. This is done for two counts N1 < N2; the difference of the
 server's total instruction counts divided by N2 - N1 is the cost of one request (start-up,
-connection set-up and shutdown cancel out). Counts are deterministic enough under callgrind to
-compare builds (a few instructions of noise per request); wall time under valgrind means nothing.
+connection set-up and shutdown cancel out). On one connection the counts are deterministic enough
+under callgrind to compare builds (a few instructions of noise per request); with more, how many
+requests share a loop iteration varies from run to run, and so does the count, by up to ~7% for
+the cheapest servers (nixnet_echo: 1,100-1,187). Wall time under valgrind means nothing.
 With --top K the same difference is taken per function (callgrind_annotate, exclusive counts):
 the K functions that cost the most per request, which is where perf/README's breakdowns come from.
 """
@@ -53,7 +56,10 @@ TRANSPORTS = {
     'unix': (lambda sock: ['--unix', sock], lambda addr: ['--unix', addr]),
     'seqpacket': (lambda sock: ['--unix', sock],
                   lambda addr: ['--unix', addr, '--seqpacket']),
+    'udp': (lambda sock: ['--tcp', '127.0.0.1:0'], lambda addr: ['--tcp', addr, '--udp']),
 }
+# the server script of a transport when --server is not given
+DEFAULT_SERVER = {'seqpacket': 'seqpacket_echo', 'udp': 'udp_echo'}
 
 
 def one_run(args, requests, tmp):
@@ -84,8 +90,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--loop', default='nixloop')
     ap.add_argument('--server', default=None,
-                    help='a perf/servers script (default: protocol_echo; seqpacket_echo for '
-                         '--transport seqpacket)')
+                    help='a perf/servers script (default: protocol_echo; seqpacket_echo and '
+                         'udp_echo for --transport seqpacket and udp)')
     ap.add_argument('--transport', choices=sorted(TRANSPORTS), default='tcp')
     ap.add_argument('--size', type=int, default=1024)
     ap.add_argument('--http', action='store_true',
@@ -98,7 +104,7 @@ def main():
                     help='also print the K functions costing the most instructions per request')
     args = ap.parse_args()
     if args.server is None:
-        args.server = 'seqpacket_echo' if args.transport == 'seqpacket' else 'protocol_echo'
+        args.server = DEFAULT_SERVER.get(args.transport, 'protocol_echo')
     if not os.path.exists(LOADGEN):
         subprocess.run(['make', '-s', '-C', os.path.join(HERE, 'c'), 'loadgen'], check=True)
     n1, n2 = args.requests

@@ -34,6 +34,7 @@ from .includes.python cimport (
     nl_context_enter, nl_context_enter_io, nl_context_exit, nl_rx_bytes, nl_rx_bytes_clear,
     nl_rx_target, nl_rx_read, nl_rx_iov, nl_rx_gather, nl_install_fastcall, nl_vectorcall_with_self,
     nl_rx_read_ref, nl_call_one, nl_call_two, nl_take_raised, nl_deque_len,
+    nl_addr_eq, nl_addr_bucket,
 )
 from cpython.object cimport PyTypeObject, destructor
 

@@ -120,6 +120,36 @@ def test_connected_endpoint(loop, no_fd_leak):
     run(loop, main())
 
 
+def test_refused_send_reaches_error_received_from_sendto(loop, no_fd_leak):
+    """A connected endpoint whose peer is gone: the ICMP port-unreachable of one datagram makes
+    the next send() fail (that call takes the socket error). sendto() hands the failure to
+    error_received then and there; a loop that tried the send again would swallow it."""
+    async def main():
+        st, _ = await loop.create_datagram_endpoint(Echo, local_addr=('127.0.0.1', 0))
+        saddr = st.get_extra_info('sockname')
+        ct, cp = await loop.create_datagram_endpoint(Collect, remote_addr=saddr)
+        st.close()
+        await asyncio.sleep(0.05)
+        # On loopback the ICMP is normally handled within the first send() call, so the
+        # second one fails, and sendto() hands that to error_received at once, as asyncio's
+        # does. (A softirq left to ksoftirqd on a busy machine can delay the ICMP: try again.)
+        sync = []
+        for _ in range(20):
+            while not cp.errors.empty():
+                cp.errors.get_nowait()          # what the read side reported meanwhile
+            ct.sendto(b'anyone?')
+            ct.sendto(b'anyone?')               # no loop iteration in between
+            sync = [cp.errors.get_nowait() for _ in range(cp.errors.qsize())]
+            if sync:
+                break
+            await asyncio.sleep(0.02)
+        assert sync and isinstance(sync[0], ConnectionRefusedError), sync
+        assert not ct.is_closing()
+        ct.close()
+        await cp.lost
+    run(loop, main())
+
+
 def test_host_names_are_resolved(loop, no_fd_leak):
     async def main():
         st, _ = await loop.create_datagram_endpoint(Echo, local_addr=('localhost', 0),

@@ -43,7 +43,8 @@ cdef class PolledSocketHandle(UVHandle):
     cdef int _read_error(self, object exc) except -1
     cdef int _ensure_rbuf(self) except -1
     cdef int _mark_messages(self) except -1
-    cdef inline bint _send_now(self, object data) noexcept
+    cdef inline int _send_now(self, object data, object dest) noexcept
+    cdef int _send_failed(self, int err, object path) except -1
     cdef int _write(self, object data, object fds, object token, object path) except -1
     cdef int _sendmsg(self, const char* ptr, Py_ssize_t length, object fds, object dest)
     cdef _flush(self, bint from_poll)

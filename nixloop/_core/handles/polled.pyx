@@ -596,16 +596,37 @@ cdef class PolledSocketHandle(UVHandle):
         comment."""
         return self._write(data, fds, token, path) == 1
 
-    cdef inline bint _send_now(self, object data) noexcept:
-        """write(data) of a bytes object (no fds, no destination) when nothing is queued: one
-        send(). 1 when it went; 0 when it did not, with nothing sent (a message goes whole or
-        not at all), and _write() is to decide. A SEQPACKET echo request's write; its checks
-        are _write's, which the general path makes again."""
+    cdef inline int _send_now(self, object data, object dest) noexcept:
+        """write(data) of a bytes object without fds, to the connected peer (dest None) or to
+        dest (a sockaddr as bytes, as _dest_key makes), when nothing is queued: one send() or
+        sendto(), a SEQPACKET or UDP echo request's write. 1 when it went; 0 when it was not
+        tried (the general path, _write, is to decide all); -errno when it failed with nothing
+        sent (a message goes whole or not at all), which the caller hands to _send_failed: a
+        second try could succeed where the first consumed a socket error (an ICMP port
+        unreachable), which would then never be reported."""
+        cdef ssize_t n
         if (self._handle == NULL or self._closing or self._shut_wr or self._shutdown_pending
                 or self.connecting or nl_deque_len(<PyObject*>self._wq)):
             return 0
-        return sys_.send(self.fd, PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data),
-                         sys_.MSG_NOSIGNAL) >= 0
+        while True:
+            if dest is None:
+                n = sys_.send(self.fd, PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data),
+                              sys_.MSG_NOSIGNAL)
+            else:
+                n = sys_.sendto(self.fd, PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data),
+                                sys_.MSG_NOSIGNAL, <sys_.sockaddr*>PyBytes_AS_STRING(dest),
+                                <sys_.socklen_t>PyBytes_GET_SIZE(dest))
+            if n >= 0:
+                return 1
+            if sys_.errno != sys_.EINTR:
+                return -sys_.errno
+
+    cdef int _send_failed(self, int err, object path) except -1:
+        """A send of a message to path (None: the peer) failed with -err: 0 when the message is
+        to be queued (the socket buffer is full), else the OSError is raised."""
+        if err != -sys_.EAGAIN and err != -sys_.EWOULDBLOCK and err != -sys_.ENOBUFS:
+            raise _unix_oserror(-err, 'write' if path is None else 'send', path)
+        return 0
 
     cdef int _write(self, object data, object fds, object token, object path) except -1:
         """write() for C callers: 1 sent, 0 queued."""
@@ -635,12 +656,11 @@ cdef class PolledSocketHandle(UVHandle):
             ptr = <const char*>view.buf
             length = view.len
         try:
-            if not len(self._wq) and not self.connecting:
+            if not nl_deque_len(<PyObject*>self._wq) and not self.connecting:
                 err = self._sendmsg(ptr, length, fds, dest)
                 if err == 0:
                     return 1
-                if err != -sys_.EAGAIN and err != -sys_.EWOULDBLOCK and err != -sys_.ENOBUFS:
-                    raise _unix_oserror(-err, 'write' if dest is None else 'send', path)
+                self._send_failed(err, path)
             # Queue a copy of what the caller may change or close: the bytes, and the fds (dup'd,
             # close-on-exec; the caller keeps its own).
             if not is_bytes:

@@ -10,3 +10,7 @@ cdef class UDPHandle(PolledSocketHandle):
     cdef list _ca_dest
     cdef int _ca_n
     cdef int _ca_next
+    cdef int _ca_hit                  # the slot of the last sender met
+    cdef unsigned char _ca_bucket[16] # an address's hash (nl_addr_bucket) -> its likely slot
+
+    cdef object _dest_cached(self, object addr)

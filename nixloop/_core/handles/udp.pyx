@@ -8,7 +8,6 @@
 # Included into _loop.pyx after dgram.pyx.
 
 import socket as _udp_socket
-from libc.string cimport memcmp
 
 DEF _ADDR_CACHE = 16            # senders remembered (see _sender_name)
 DEF _ADDR_SLOT = 28             # sizeof(struct sockaddr_in6), the largest address kept
@@ -63,15 +62,25 @@ cdef class UDPHandle(PolledSocketHandle):
         return 1
 
     cdef object _sender_name(self, sys_.sockaddr_storage* sa, sys_.socklen_t salen):
-        cdef int i
+        cdef int i, bucket
         cdef char* slot
         if salen == 0:
             return None
         if salen > _ADDR_SLOT:
             return sockaddr_to_tuple(<sys_.sockaddr*>sa)
+        # the slot that the address's bucket names first (many peers in turn: the last one met
+        # is rarely the next), then all of them
+        bucket = nl_addr_bucket(<const void*>sa, salen)
+        i = self._ca_bucket[bucket]
+        if i < self._ca_n and self._ca_len[i] == salen and \
+                nl_addr_eq(&self._ca_raw[i * _ADDR_SLOT], <const void*>sa, salen):
+            self._ca_hit = i
+            return <object>PyList_GET_ITEM(self._ca_tuple, i)
         for i in range(self._ca_n):
             if self._ca_len[i] == salen and \
-                    memcmp(&self._ca_raw[i * _ADDR_SLOT], <const void*>sa, salen) == 0:
+                    nl_addr_eq(&self._ca_raw[i * _ADDR_SLOT], <const void*>sa, salen):
+                self._ca_hit = i
+                self._ca_bucket[bucket] = i
                 return <object>PyList_GET_ITEM(self._ca_tuple, i)
         t = sockaddr_to_tuple(<sys_.sockaddr*>sa)
         if self._ca_tuple is None:
@@ -81,6 +90,8 @@ cdef class UDPHandle(PolledSocketHandle):
         self._ca_next = (i + 1) % _ADDR_CACHE
         if self._ca_n < _ADDR_CACHE:
             self._ca_n += 1
+        self._ca_hit = i
+        self._ca_bucket[bucket] = i
         slot = &self._ca_raw[i * _ADDR_SLOT]
         memcpy(slot, <const void*>sa, salen)
         self._ca_len[i] = salen
@@ -88,14 +99,28 @@ cdef class UDPHandle(PolledSocketHandle):
         self._ca_dest[i] = PyBytes_FromStringAndSize(slot, salen)
         return t
 
+    cdef object _dest_cached(self, object addr):
+        """The sockaddr (bytes) of a destination tuple met before, found by identity: a sender
+        tuple of _sender_name's (the last one met first: an echo answers it) or the last tuple
+        sent to; None for any other."""
+        cdef int i
+        if self._ca_n:
+            if <object>PyList_GET_ITEM(self._ca_tuple, self._ca_hit) is addr:
+                return <object>PyList_GET_ITEM(self._ca_dest, self._ca_hit)
+            for i in range(self._ca_n):
+                if <object>PyList_GET_ITEM(self._ca_tuple, i) is addr:
+                    return <object>PyList_GET_ITEM(self._ca_dest, i)
+        if addr is self._last_addr and addr is not None:
+            return self._last_dest
+        return None
+
     cdef bytes _dest_key(self, object addr):
         cdef sys_.sockaddr_storage ss
         cdef int sslen = 0
-        cdef int i
         cdef bytes dest
-        for i in range(self._ca_n):
-            if <object>PyList_GET_ITEM(self._ca_tuple, i) is addr:
-                return <bytes>PyList_GET_ITEM(self._ca_dest, i)
+        cdef object known = self._dest_cached(addr)
+        if known is not None:
+            return <bytes>known
         if addr == self._last_addr and type(addr) is tuple:
             return self._last_dest
         try:

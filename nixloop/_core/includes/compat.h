@@ -4,6 +4,7 @@
 #include <Python.h>
 #include "uv.h"
 #include <string.h>
+#include <stdint.h>
 #include <sys/uio.h>
 
 /* setup.py passes the minimum libuv version (vendor/build_libuv.py MIN_VERSION); this catches
@@ -393,6 +394,38 @@ static inline int nl_call_two(PyObject *f, PyObject *arg1, PyObject *arg2) {
  * (~20 instructions, once per SEQPACKET echo request, callgrind). */
 static inline Py_ssize_t nl_deque_len(PyObject *d) {
     return d == Py_None ? 0 : Py_SIZE(d);
+}
+
+/* Two socket addresses of n bytes as recvfrom() wrote them are equal: an IPv4 one (16 bytes,
+ * sin_zero zeroed by the kernel) is two 8-byte compares instead of a memcmp() call, once per
+ * cached sender tried for each UDP datagram received (handles/udp.pyx _sender_name). */
+static inline int nl_addr_eq(const void *a, const void *b, size_t n) {
+    if (n == 16) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&a1, (const char *)a + 8, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&b1, (const char *)b + 8, 8);
+        return a0 == b0 && a1 == b1;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+/* A socket address's bucket of 16 (UDP's sender cache, handles/udp.pyx): its port and the last
+ * 4 bytes of its host (IPv4 at offset 4, IPv6 at 20), folded. */
+static inline int nl_addr_bucket(const void *a, size_t n) {
+    uint16_t port;
+    uint32_t host = 0, h;
+    memcpy(&port, (const char *)a + 2, 2);
+    if (n >= 24) {
+        memcpy(&host, (const char *)a + 20, 4);
+    } else if (n >= 8) {
+        memcpy(&host, (const char *)a + 4, 4);
+    }
+    h = host ^ ((uint32_t)port * 0x9E3779B1u);
+    h ^= h >> 16;
+    h ^= h >> 8;
+    return (int)((h ^ (h >> 4)) & 15);
 }
 
 /* The exception being raised, taken out of the thread state (a new reference, its traceback

@@ -43,6 +43,8 @@ cdef extern from "includes/compat.h":
     int nl_call_two(PyObject* f, PyObject* arg1, PyObject* arg2) noexcept
     object nl_take_raised()
     Py_ssize_t nl_deque_len(PyObject* d) noexcept
+    bint nl_addr_eq(const void* a, const void* b, size_t n) noexcept
+    int nl_addr_bucket(const void* a, size_t n) noexcept
 
 cdef extern from "Python.h":
     # PyList_SetSlice(list, low, high, NULL) deletes the slice without making a slice object.

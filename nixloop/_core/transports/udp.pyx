@@ -32,6 +32,8 @@ cdef class UDPTransport(UnixDatagramTransport):
 
     cdef _sendto(self, data, addr):
         # sendto(data[, addr]); fastcall.pyx calls it straight when no keyword is given.
+        cdef int sent = 0
+        cdef object dest
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f'data argument must be a bytes-like object, not '
                             f'{type(data).__name__!r}')
@@ -43,7 +45,17 @@ cdef class UDPTransport(UnixDatagramTransport):
             raise ValueError('no destination: pass addr, or connect with remote_addr')
         if self._conn_lost or self._closing:
             return
+        if PyBytes_CheckExact(data):
+            # a bytes datagram to the peer or to an address met before (the sender of what
+            # is being answered): one send()/sendto() (PolledSocketHandle._send_now)
+            dest = None if addr is None else (<UDPHandle>self._handle)._dest_cached(addr)
+            if addr is None or dest is not None:
+                sent = self._handle._send_now(data, dest)
+                if sent == 1:
+                    return
         try:
+            if sent < 0:
+                self._handle._send_failed(sent, addr)
             self._handle._write(data, None, None, addr)
         except OSError as exc:
             self._protocol.error_received(exc)

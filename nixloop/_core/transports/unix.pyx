@@ -169,14 +169,18 @@ cdef class SeqpacketTransport(PolledTransportBase):
     cdef _write_message(self, data):
         # write(data); fastcall.pyx calls it straight for write(data) with no keyword. A bytes
         # message with nothing in the way is one send() (PolledSocketHandle._send_now).
-        if (PyBytes_CheckExact(data) and not (self._closing or self._eof or self._conn_lost)
-                and self._handle._send_now(data)):
-            return
-        if self._closing or self._eof or self._conn_lost or not (
-                PyBytes_CheckExact(data) or isinstance(data, (bytes, bytearray, memoryview))):
+        cdef int sent = 0
+        if PyBytes_CheckExact(data) and not (self._closing or self._eof or self._conn_lost):
+            sent = self._handle._send_now(data, None)
+            if sent == 1:
+                return
+        elif self._closing or self._eof or self._conn_lost or not isinstance(
+                data, (bytes, bytearray, memoryview)):
             self.send_fds(data, None)       # the checks and their errors
             return
         try:
+            if sent < 0:
+                self._handle._send_failed(sent, None)
             if self._handle._write(data, None, None, None):
                 return
         except OSError as exc:
