@@ -1,6 +1,5 @@
 cdef struct WriteReq:
     uv.uv_write_t req
-    uv.uv_buf_t buf
     PyObject* owner          # owned: the bytes object the buffer points into
     PyObject* token          # owned: what on_write_done receives (or NULL)
     size_t nbytes
@@ -32,7 +31,7 @@ cdef class UVStream(UVHandle):
     cdef bint _accept_called          # accept() was called from on_connection
     cdef bint _accept_waiting         # ... it was not: not watching until accept() is called
 
-    cdef inline uv.uv_stream_t* _stream(self)
+    cdef inline uv.uv_stream_t* _stream(self) noexcept
     cdef int _read_start(self) except -1
     cdef int _read_stop(self) except -1
     cdef int _write(self, object data, object token) except -1

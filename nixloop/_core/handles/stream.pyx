@@ -198,7 +198,7 @@ cdef void _loop_error(BaseLoop loop, object exc, str where, object obj) noexcept
 cdef class UVStream(UVHandle):
     """A libuv stream handle (see the module comment for its callback API)."""
 
-    cdef inline uv.uv_stream_t* _stream(self):
+    cdef inline uv.uv_stream_t* _stream(self) noexcept:
         return <uv.uv_stream_t*>self._handle
 
     cdef _dispatch(self, object cb, object arg):
@@ -347,6 +347,7 @@ cdef class UVStream(UVHandle):
         (immutable: the queued write points into it too), or None for any other buffer, whose
         rest is copied."""
         cdef WriteReq* wr
+        cdef uv.uv_buf_t b
         cdef int err
         if sent == length:
             return 1
@@ -362,11 +363,12 @@ cdef class UVStream(UVHandle):
         wr = <WriteReq*>PyMem_RawMalloc(sizeof(WriteReq))
         if wr == NULL:
             raise MemoryError()
-        wr.buf.base = ptr
-        wr.buf.len = length - sent
+        # uv_write copies the buffer list into the request: b need not outlive the call
+        b.base = ptr
+        b.len = length - sent
         wr.nbytes = length - sent
         wr.req.data = <void*>self
-        err = uv.uv_write(&wr.req, self._stream(), &wr.buf, 1, _cb_stream_write)
+        err = uv.uv_write(&wr.req, self._stream(), &b, 1, _cb_stream_write)
         if err < 0:
             PyMem_RawFree(wr)
             raise convert_uv_error(err)
